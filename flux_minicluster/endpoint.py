@@ -1,0 +1,52 @@
+"""Where jobs go: the lead broker (rank 0) of a MiniCluster and how to reach it."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import asdict, dataclass
+
+from . import fluxfacts
+from .spec import MiniClusterSpec
+
+
+@dataclass(frozen=True)
+class LeadBroker:
+    """The lead broker's address and ready-to-paste commands for job submission."""
+
+    host: str
+    port: int
+    local_uri: str
+    selector: str
+    namespace: str
+    container: str
+    shell_command: str
+    submit_command: str
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def lead_broker(mc: MiniClusterSpec) -> LeadBroker:
+    """The endpoint of rank 0: pod ``NAME-0``, Job completion index 0."""
+    assert mc.headless_name is not None
+    host = f"{fluxfacts.broker_hostname(mc.name, 0)}.{fluxfacts.service_domain(mc.headless_name, mc.namespace)}"
+    selector = f"{fluxfacts.JOB_NAME_LABEL}={mc.name},{fluxfacts.COMPLETION_INDEX_LABEL}=0"
+    container = mc.flux_container.name
+    assert container is not None
+    pod = f'"$(kubectl get pod -n {mc.namespace} -l {selector} -o name)"'
+    exec_prefix = f"kubectl exec -it -n {mc.namespace} -c {container} {pod} --"
+
+    def in_instance(command: str) -> str:
+        script = f". {fluxfacts.FLUX_VIEW_ENV_SCRIPT} && flux proxy {fluxfacts.LOCAL_URI} {command}"
+        return f"{exec_prefix} bash -c {shlex.quote(script)}"
+
+    return LeadBroker(
+        host=host,
+        port=fluxfacts.BROKER_PORT,
+        local_uri=fluxfacts.LOCAL_URI,
+        selector=selector,
+        namespace=mc.namespace,
+        container=container,
+        shell_command=in_instance("bash"),
+        submit_command=in_instance(f"flux submit --watch -N {mc.size} hostname"),
+    )

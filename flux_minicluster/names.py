@@ -1,0 +1,36 @@
+"""Resource names and Pulumi type tokens, shared by the component and ``render``.
+
+Every child of a ``FluxMiniCluster`` named ``NAME`` is called ``NAME-<what>``,
+so each URN reads as a path and ``render`` shows the names ``pulumi up`` uses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+COMPONENT_TYPE = "flux-minicluster:index:FluxMiniCluster"
+NODE_POOL_TYPE = "gcp:container/nodePool:NodePool"
+OPERATOR_TYPE = "kubernetes:yaml/v2:ConfigFile"
+CUSTOM_RESOURCE_TYPE_PREFIX = "kubernetes:"
+
+
+def child(name: str, suffix: str) -> str:
+    return f"{name}-{suffix}"
+
+
+def node_pool(name: str) -> str:
+    return child(name, "node-pool")
+
+
+def operator(name: str) -> str:
+    return child(name, "flux-operator")
+
+
+def certificate_secret_bytes(name: str) -> str:
+    return child(name, "curve-secret-bytes")
+
+
+def kubernetes_type(body: dict[str, Any]) -> str:
+    """The Pulumi type token of a Kubernetes object (``kubernetes:core/v1:Secret``)."""
+    group, _, version = body["apiVersion"].rpartition("/")
+    return f"kubernetes:{group or 'core'}/{version}:{body['kind']}"

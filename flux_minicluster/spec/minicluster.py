@@ -1,0 +1,207 @@
+"""The MiniCluster: how many Flux brokers, which containers, which Flux options."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from .. import fluxfacts
+from ..broker_config import check_broker_config
+from ..errors import Location, raise_rule_errors
+from .base import AbsolutePath, DnsLabel, Labels, Quantity, SpecModel, check_dns_label
+
+#: Namespaces a MiniCluster must not share: the operator lists every pod of
+#: its namespace, and these belong to the system or to the operator itself.
+RESERVED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease", "operator-system"})
+#: Paths the operator and this package mount into the Flux container.
+RESERVED_MOUNTS = ("/mnt/flux", "/flux_operator", fluxfacts.CERT_MOUNT_DIR)
+
+_DURATION = re.compile(r"^[0-9]+(ms|s|m|h)$")
+_TOPOLOGY = re.compile(r"^(kary:[0-9]+|binomial|mincrit(:[0-9]+)?)$")
+
+
+class Resources(SpecModel):
+    """Container requests and limits, as Kubernetes quantities."""
+
+    limits: dict[str, Quantity] = Field(default_factory=dict)
+    requests: dict[str, Quantity] = Field(default_factory=dict)
+
+
+class Volume(SpecModel):
+    """An existing volume mounted into a container: exactly one source."""
+
+    path: AbsolutePath = Field(description="Where it is mounted in the container.")
+    read_only: bool = False
+    claim_name: str | None = Field(None, description="An existing PersistentVolumeClaim.")
+    secret_name: str | None = Field(None, description="An existing Secret.")
+    config_map_name: str | None = Field(None, description="An existing ConfigMap.")
+    items: dict[str, str] = Field(default_factory=dict, description="ConfigMap keys to file names.")
+    empty_dir: bool = Field(False, description="A fresh emptyDir.")
+    empty_dir_medium: Literal["memory"] | None = Field(None, description="memory for a tmpfs.")
+    empty_dir_size_limit: Quantity | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one_source(self) -> Volume:
+        sources = [self.claim_name, self.secret_name, self.config_map_name, self.empty_dir or None]
+        if sum(source is not None for source in sources) != 1:
+            raise_rule_errors("Volume", [((), "needs exactly one of claimName, secretName, configMapName, emptyDir")])
+        return self
+
+
+class Commands(SpecModel):
+    """Shell lines the operator's entrypoint runs around ``flux start``."""
+
+    init: str | None = Field(None, description="Before anything else.")
+    pre: str | None = Field(None, description="On every rank, before the broker starts.")
+    broker_pre: str | None = Field(None, description="Only on the lead broker.")
+    worker_pre: str | None = Field(None, description="Only on the other ranks.")
+    post: str | None = Field(None, description="After the broker exits.")
+    prefix: str | None = Field(None, description="Wrapper put before flux start.")
+
+
+class Container(SpecModel):
+    """A container of every MiniCluster pod; exactly one runs the Flux broker."""
+
+    name: DnsLabel | None = Field(None, description="Defaults to the MiniCluster name for the Flux container.")
+    image: str = Field(min_length=1, description="Container image with the application.")
+    command: str | None = Field(None, description="Job the lead broker runs; none keeps the instance up.")
+    working_dir: AbsolutePath | None = None
+    environment: dict[str, str] = Field(default_factory=dict)
+    resources: Resources = Field(default_factory=Resources)
+    volumes: dict[DnsLabel, Volume] = Field(default_factory=dict, description="Volumes by name.")
+    commands: Commands = Field(default_factory=Commands)
+    run_flux: bool | None = Field(None, description="Runs the broker; defaults to true for a lone container.")
+    launcher: bool = Field(False, description="The command launches its own Flux jobs (workflow tools).")
+
+
+class FluxOptions(SpecModel):
+    """How the Flux instance is configured."""
+
+    view_image: str = Field(fluxfacts.DEFAULT_FLUX_VIEW_IMAGE, description="Image that provides Flux.")
+    connect_timeout: str = Field("5s", description="tbon.connect_timeout of each broker.")
+    log_level: int = Field(6, ge=0, le=7, description="Broker log level (syslog levels).")
+    option_flags: str | None = Field(None, description="Extra flags for flux submit.")
+    queue_policy: Literal["fcfs", "easy", "conservative", "hybrid"] = "fcfs"
+    topology: str | None = Field(None, description="tbon.topo, for example kary:2 or binomial.")
+    broker_config: str | None = Field(None, description="A complete broker config (TOML) replacing the generated one.")
+
+    @model_validator(mode="after")
+    def _formats(self) -> FluxOptions:
+        broken: list[tuple[Location, str]] = []
+        if not _DURATION.match(self.connect_timeout):
+            broken.append((("connectTimeout",), f"{self.connect_timeout!r} is not a duration such as 5s or 500ms"))
+        if self.topology is not None and not _TOPOLOGY.match(self.topology):
+            broken.append((("topology",), f"{self.topology!r}: use kary:N, binomial or mincrit[:N]"))
+        raise_rule_errors("FluxOptions", broken)
+        return self
+
+
+class Toleration(SpecModel):
+    key: str | None = None
+    operator: Literal["Equal", "Exists"] = "Equal"
+    value: str | None = None
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
+
+
+class PodOptions(SpecModel):
+    """Settings of every MiniCluster pod."""
+
+    node_selector: dict[str, str] = Field(default_factory=dict)
+    tolerations: list[Toleration] = Field(default_factory=list)
+    labels: Labels = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+    service_account_name: DnsLabel | None = None
+
+
+class MiniClusterSpec(SpecModel):
+    """One Flux instance: ``size`` pods, one broker each, rank 0 the lead broker."""
+
+    name: DnsLabel = Field(description="MiniCluster name; pods are NAME-0 ... NAME-(maxSize-1).")
+    namespace: DnsLabel = Field(description="A namespace of its own (created).")
+    size: int = Field(ge=1, description="Brokers started.")
+    max_size: int | None = Field(None, ge=1, description="Brokers the instance can grow to; defaults to size.")
+    min_size: int | None = Field(None, ge=1, description="Brokers that must be up to start; defaults to size.")
+    tasks: int | None = Field(None, ge=1, description="Tasks of the command; defaults to size.")
+    interactive: bool = Field(False, description="Keep the instance up after the command.")
+    containers: list[Container] = Field(min_length=1)
+    flux: FluxOptions = Field(default_factory=FluxOptions)
+    headless_name: DnsLabel | None = Field(None, description="Headless Service name; defaults to name.")
+    pod: PodOptions = Field(default_factory=PodOptions)
+    job_labels: Labels = Field(default_factory=dict, description="Labels on the Job (for example a Kueue queue).")
+    deadline_seconds: int | None = Field(None, ge=1, description="Active deadline of the Job.")
+    allow_packing: bool = Field(False, description="Allow more brokers than node pool nodes.")
+
+    @model_validator(mode="after")
+    def _fill_defaults_and_check(self) -> MiniClusterSpec:
+        # Defaults that depend on other fields are written into the spec, so
+        # the rendered object says what will run rather than leaving it to the
+        # operator's reconcile loop.
+        self.max_size = self.max_size or self.size
+        self.min_size = self.min_size or self.size
+        self.tasks = self.tasks or self.size
+        self.headless_name = self.headless_name or self.name
+        if len(self.containers) == 1 and self.containers[0].run_flux is None:
+            self.containers[0].run_flux = True
+        flux_container = self.flux_container_index
+        if flux_container is not None and self.containers[flux_container].name is None:
+            self.containers[flux_container].name = self.name
+
+        broken: list[tuple[Location, str]] = []
+        if not self.min_size <= self.size <= self.max_size:
+            broken.append(
+                (("size",), f"needs 1 <= minSize ({self.min_size}) <= size ({self.size}) <= maxSize ({self.max_size})")
+            )
+        last_host = fluxfacts.broker_hostname(self.name, self.max_size - 1)
+        try:
+            check_dns_label(last_host)
+        except ValueError:
+            broken.append(
+                (("name",), f"the last broker's hostname {last_host!r} would exceed 63 characters; shorten the name")
+            )
+        if self.namespace in RESERVED_NAMESPACES:
+            broken.append(
+                (("namespace",), f"{self.namespace!r} is reserved; a MiniCluster wants a namespace of its own")
+            )
+        broken += self._container_rules()
+        if self.flux.broker_config is not None:
+            for problem in check_broker_config(self.flux.broker_config, name=self.name, max_size=self.max_size):
+                broken.append((("flux", "brokerConfig"), problem))
+        raise_rule_errors("MiniClusterSpec", broken)
+        return self
+
+    @property
+    def flux_container_index(self) -> int | None:
+        runs = [i for i, c in enumerate(self.containers) if c.run_flux]
+        return runs[0] if len(runs) == 1 else None
+
+    @property
+    def flux_container(self) -> Container:
+        index = self.flux_container_index
+        assert index is not None, "validated spec has one Flux container"
+        return self.containers[index]
+
+    def _container_rules(self) -> list[tuple[Location, str]]:
+        broken: list[tuple[Location, str]] = []
+        if sum(bool(c.run_flux) for c in self.containers) != 1:
+            broken.append((("containers",), "exactly one container needs runFlux: true"))
+        names: set[str] = set()
+        volumes_seen: dict[str, Volume] = {}
+        for index, container in enumerate(self.containers):
+            if container.name is None:
+                broken.append((("containers", index, "name"), "required for a container that does not run Flux"))
+            elif container.name in names:
+                broken.append((("containers", index, "name"), f"{container.name!r} is used twice"))
+            else:
+                names.add(container.name)
+            for volume_name, volume in container.volumes.items():
+                where: Location = ("containers", index, "volumes", volume_name)
+                # The operator merges volumes by name across containers: one
+                # name may be mounted twice, but only as the same volume.
+                seen = volumes_seen.setdefault(volume_name, volume)
+                if volume_name == fluxfacts.CERT_VOLUME_NAME or seen != volume:
+                    broken.append((where, f"volume name {volume_name!r} is already in use"))
+                if any(volume.path == p or volume.path.startswith(p + "/") for p in RESERVED_MOUNTS):
+                    broken.append(((*where, "path"), f"{volume.path} is reserved for Flux"))
+        return broken

@@ -1,0 +1,79 @@
+"""Stack configuration -> ``ExperimentSpec``, for the Pulumi program and offline.
+
+A stack file (``stacks/Pulumi.<stack>.yaml``) keeps this package's settings
+under the project's namespace: ``flux-minicluster:miniCluster``,
+``flux-minicluster:nodePool``, ``flux-minicluster:operator`` and the secret
+``flux-minicluster:curveCertificate``. Other namespaces (``gcp:project``, ...)
+belong to providers and are left alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problem, SpecError, fail
+from .spec import ExperimentSpec, load_spec
+
+CONFIG_NAMESPACE = "flux-minicluster"
+SECRET_KEYS = frozenset({"curveCertificate"})
+
+
+@dataclass(frozen=True)
+class StackFile:
+    """A stack read from disk: its validated spec and what could not be read offline."""
+
+    name: str
+    path: Path
+    spec: ExperimentSpec
+    encrypted_keys: frozenset[str] = field(default_factory=frozenset)
+
+
+def spec_from_config(values: dict[str, Any]) -> ExperimentSpec:
+    """Validate the values of this package's namespace (keys without the prefix)."""
+    return load_spec(values)
+
+
+def stack_path(stack: str | Path, stacks_dir: Path = Path("stacks")) -> Path:
+    """A stack file path, from a path or from a stack name such as ``lammps-cpu``."""
+    path = Path(stack)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        return path
+    return stacks_dir / f"Pulumi.{stack}.yaml"
+
+
+def read_stack(stack: str | Path) -> StackFile:
+    """Read and validate a stack file; raises ``SpecError`` naming each field."""
+    path = stack_path(stack)
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        fail(str(path), "no such stack file")
+    except yaml.YAMLError as error:
+        fail(str(path), f"is not valid YAML: {error}")
+    if document is None:
+        document = {}
+    if not isinstance(document, dict):
+        fail(str(path), "a stack file is a mapping with a config: key")
+    config = document.get("config") or {}
+    if not isinstance(config, dict):
+        fail("config", "must be a mapping of namespace:key to value")
+    values: dict[str, Any] = {}
+    encrypted: set[str] = set()
+    for full_key, value in config.items():
+        namespace, _, key = str(full_key).partition(":")
+        if namespace != CONFIG_NAMESPACE:
+            continue
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            if key not in SECRET_KEYS:
+                raise SpecError([Problem(key, "only curveCertificate is read as a secret value")])
+            # Encrypted with the stack's secrets provider: only Pulumi can read
+            # it, so it is checked when the program runs, not here.
+            encrypted.add(key)
+            continue
+        values[key] = value
+    name = path.name.removeprefix("Pulumi.").removesuffix(".yaml").removesuffix(".yml")
+    return StackFile(name=name, path=path, spec=spec_from_config(values), encrypted_keys=frozenset(encrypted))
