@@ -14,8 +14,7 @@ from pathlib import Path
 
 from .errors import SpecError
 from .render import render_stream, rendered_resources, to_yaml
-from .spec import ExperimentSpec
-from .stackconfig import CONFIG_NAMESPACE, read_stack
+from .stackconfig import CONFIG_NAMESPACE, StackConfig, read_stack
 
 DEFAULT_STACK = "stacks/Pulumi.lammps-cpu.yaml"
 EXIT_INVALID = 2
@@ -93,7 +92,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    schema = ExperimentSpec.model_json_schema(by_alias=True)
+    schema = StackConfig.model_json_schema(by_alias=True)
     schema["title"] = f"{CONFIG_NAMESPACE} stack configuration (keys under {CONFIG_NAMESPACE}:)"
     json.dump(schema, sys.stdout, indent=2, sort_keys=True)
     sys.stdout.write("\n")

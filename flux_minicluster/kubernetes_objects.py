@@ -17,6 +17,25 @@ from .spec import Container, ExperimentSpec, MiniClusterSpec, Volume
 
 MANAGED_BY = "flux-minicluster"
 
+#: Every MiniCluster spec field this package writes except ``size``: the
+#: operator scales ``size`` in place but does not carry other changes into the
+#: Job it made, so a change to any of these replaces the MiniCluster.
+REPLACE_ON_CHANGE_FIELDS = tuple(
+    f"spec.{field}"
+    for field in (
+        "maxSize",
+        "minSize",
+        "tasks",
+        "interactive",
+        "network",
+        "flux",
+        "containers",
+        "pod",
+        "jobLabels",
+        "deadlineSeconds",
+    )
+)
+
 
 @dataclass(frozen=True)
 class KubernetesObject:

@@ -19,7 +19,7 @@ def node_pool_args(pool: NodePoolSpec) -> dict[str, Any]:
     """Arguments of the node pool; no ``initial_node_count``, which forces recreation."""
     args: dict[str, Any] = {
         "name": pool.name,
-        "cluster": pool.cluster_name,
+        "cluster": pool.cluster,
         "location": pool.cluster_location,
         "node_locations": list(pool.zones),
         "node_count": pool.node_count,

@@ -47,7 +47,7 @@ def rendered_resources(
         )
     if spec.operator.install:
         url = fluxfacts.flux_operator_manifest_url(spec.operator.version)
-        resources.append(RenderedResource(names.OPERATOR_TYPE, names.operator(mc.name), {"files": [url]}))
+        resources.append(RenderedResource(names.OPERATOR_TYPE, names.operator(mc.name), {"file": url}))
     certificate = _certificate(spec, show_secrets=show_secrets, encrypted=certificate_encrypted)
     for obj in kubernetes_objects(spec, certificate):
         resources.append(RenderedResource(names.kubernetes_type(obj.body), names.child(mc.name, obj.suffix), obj.body))

@@ -14,12 +14,38 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import Field, ValidationError, model_validator
 
-from .errors import Problem, SpecError, fail
-from .spec import ExperimentSpec, load_spec
+from .errors import Problem, SpecError, fail, problems_from_validation_error, raise_rule_errors
+from .spec import ExperimentSpec
+from .spec.base import SpecModel
 
 CONFIG_NAMESPACE = "flux-minicluster"
 SECRET_KEYS = frozenset({"curveCertificate"})
+
+
+class KubernetesTarget(SpecModel):
+    """The cluster to use when the stack creates no node pool (kind, on-premises)."""
+
+    context: str | None = Field(None, description="kubeconfig context, for example kind-flux.")
+    kubeconfig: str | None = Field(None, description="Path of a kubeconfig file.")
+
+
+class StackConfig(ExperimentSpec):
+    """What a stack file says: the experiment, and where to run it."""
+
+    kubernetes: KubernetesTarget | None = Field(
+        None, description="Cluster to use when there is no nodePool; never taken silently from your kubeconfig."
+    )
+
+    @model_validator(mode="after")
+    def _cluster_is_named(self) -> StackConfig:
+        if self.node_pool is None and self.kubernetes is None:
+            raise_rule_errors(
+                "StackConfig",
+                [(("kubernetes",), "name the cluster (context, kubeconfig) when the stack declares no nodePool")],
+            )
+        return self
 
 
 @dataclass(frozen=True)
@@ -28,13 +54,16 @@ class StackFile:
 
     name: str
     path: Path
-    spec: ExperimentSpec
+    spec: StackConfig
     encrypted_keys: frozenset[str] = field(default_factory=frozenset)
 
 
-def spec_from_config(values: dict[str, Any]) -> ExperimentSpec:
+def spec_from_config(values: dict[str, Any]) -> StackConfig:
     """Validate the values of this package's namespace (keys without the prefix)."""
-    return load_spec(values)
+    try:
+        return StackConfig.model_validate(values)
+    except ValidationError as error:
+        raise SpecError(problems_from_validation_error(error)) from None
 
 
 def stack_path(stack: str | Path, stacks_dir: Path = Path("stacks")) -> Path:
@@ -53,7 +82,7 @@ def read_stack(stack: str | Path) -> StackFile:
     except FileNotFoundError:
         fail(str(path), "no such stack file")
     except yaml.YAMLError as error:
-        fail(str(path), f"is not valid YAML: {error}")
+        fail(str(path), f"is not valid YAML: {_one_line(error)}")
     if document is None:
         document = {}
     if not isinstance(document, dict):
@@ -77,3 +106,9 @@ def read_stack(stack: str | Path) -> StackFile:
         values[key] = value
     name = path.name.removeprefix("Pulumi.").removesuffix(".yaml").removesuffix(".yml")
     return StackFile(name=name, path=path, spec=spec_from_config(values), encrypted_keys=frozenset(encrypted))
+
+
+def _one_line(error: yaml.YAMLError) -> str:
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark else problem

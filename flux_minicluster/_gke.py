@@ -1,0 +1,64 @@
+"""The GKE side of the component, imported only when a stack declares a node pool.
+
+Kept apart so that programs for clusters that bring their own nodes (kind,
+on-premises) never import the large pulumi-gcp package.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_gcp as gcp
+import pulumi_kubernetes as k8s
+
+from . import names
+from .kubeconfig import gke_kubeconfig
+from .nodepool_args import node_pool_args
+from .spec import ExperimentSpec
+
+
+def node_pool_resource(
+    parent: pulumi.Resource,
+    name: str,
+    spec: ExperimentSpec,
+    *,
+    cluster: pulumi.Input[str] | None,
+    extra: pulumi.ResourceOptions | None,
+) -> gcp.container.NodePool:
+    """The node pool, replaced by deleting first: a compact placement policy
+    and fixed node names cannot hold two pools at once."""
+    assert spec.node_pool is not None
+    args: dict[str, Any] = node_pool_args(spec.node_pool)
+    if cluster is not None:
+        args["cluster"] = cluster
+    opts = pulumi.ResourceOptions(parent=parent, delete_before_replace=True)
+    return gcp.container.NodePool(names.node_pool(name), **args, opts=pulumi.ResourceOptions.merge(opts, extra))
+
+
+def gke_kubernetes_provider(
+    parent: pulumi.Resource, name: str, spec: ExperimentSpec, *, cluster: pulumi.Input[str] | None
+) -> k8s.Provider:
+    """A Kubernetes provider for the node pool's cluster, authenticated by gcloud."""
+    pool = spec.node_pool
+    assert pool is not None
+    # get_cluster takes a bare name; an overriding ``cluster`` may be an id.
+    cluster_name = pulumi.Output.from_input(cluster if cluster is not None else pool.cluster).apply(
+        lambda value: value.rsplit("/", 1)[-1]
+    )
+    found = gcp.container.get_cluster_output(
+        name=cluster_name,
+        location=pool.cluster_location,
+        project=pool.cluster_project,
+        opts=pulumi.InvokeOutputOptions(parent=parent),
+    )
+    kubeconfig = pulumi.Output.all(found.name, found.endpoint, found.master_auths).apply(
+        lambda values: gke_kubeconfig(
+            context=str(values[0]), endpoint=str(values[1]), ca_certificate=str(values[2][0].cluster_ca_certificate)
+        )
+    )
+    return k8s.Provider(
+        names.child(name, "kubernetes"),
+        kubeconfig=kubeconfig,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )

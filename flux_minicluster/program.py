@@ -1,0 +1,64 @@
+"""The experiment program: one stack's configuration -> one ``FluxMiniCluster``.
+
+``stacks/__main__.py`` calls :func:`run`. Configuration lives under the
+``flux-minicluster:`` namespace of the stack file; see the README for every key.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pulumi
+
+from .errors import SpecError
+from .stackconfig import CONFIG_NAMESPACE, StackConfig, spec_from_config
+
+#: Keys of the stack configuration, except the secret certificate.
+CONFIG_KEYS = ("nodePool", "miniCluster", "operator", "kubernetes")
+
+
+def read_config(config: pulumi.Config) -> StackConfig:
+    """The validated stack configuration; raises ``SpecError`` naming each field."""
+    values: dict[str, Any] = {}
+    for key in CONFIG_KEYS:
+        value = config.get_object(key)
+        if value is not None:
+            values[key] = value
+    # Read as plain text so it is checked like any other field; it leaves the
+    # spec only wrapped as a Pulumi secret.
+    certificate = config.get("curveCertificate")
+    if certificate is not None:
+        values["curveCertificate"] = certificate
+    return spec_from_config(values)
+
+
+def run() -> None:
+    """Declare the stack's experiment and export its lead broker endpoint."""
+    try:
+        spec = read_config(pulumi.Config(CONFIG_NAMESPACE))
+    except SpecError as error:
+        # RunError: Pulumi prints the message alone, without a Python traceback.
+        raise pulumi.RunError(str(error)) from None
+
+    from .component import FluxMiniCluster
+
+    opts = None
+    if spec.kubernetes is not None:
+        import pulumi_kubernetes as k8s
+
+        kubeconfig = None
+        if spec.kubernetes.kubeconfig:
+            with open(os.path.expanduser(spec.kubernetes.kubeconfig), encoding="utf-8") as file:
+                kubeconfig = file.read()
+        provider = k8s.Provider("kubernetes", context=spec.kubernetes.context, kubeconfig=kubeconfig)
+        opts = pulumi.ResourceOptions(providers=[provider])
+
+    name = spec.mini_cluster.name
+    cluster = FluxMiniCluster(name, spec, opts)
+    pulumi.export("leadBrokerHost", cluster.lead_broker_host)
+    pulumi.export("leadBroker", cluster.lead_broker)
+    pulumi.export("submitCommand", cluster.submit_command)
+    pulumi.export("namespace", cluster.namespace)
+    pulumi.export("miniClusterName", cluster.minicluster_name)
+    pulumi.export("nodePoolName", cluster.node_pool_name)

@@ -1,0 +1,52 @@
+"""Shared test fixtures: example stacks, a valid spec to vary, the CRD schema."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+STACKS_DIR = ROOT / "stacks"
+BAD_STACKS_DIR = Path(__file__).resolve().parent / "bad_stacks"
+# The Flux Operator's MiniCluster CRD, kept beside the project (not shipped).
+CRD_PATH = ROOT.parent / "shared" / "reference" / "minicluster-crd-v1alpha2.yaml"
+KUBERNETES_VERSION = "1.33"
+
+CPU_CONFIG: dict[str, Any] = {
+    "nodePool": {
+        "cluster": "hpc",
+        "zones": ["us-central1-a"],
+        "machineType": "c2d-standard-112",
+        "nodeCount": 4,
+    },
+    "miniCluster": {
+        "name": "lammps",
+        "namespace": "lammps",
+        "size": 4,
+        "containers": [{"image": "ghcr.io/converged-computing/metric-lammps:latest"}],
+    },
+}
+
+
+@pytest.fixture
+def cpu_config() -> dict[str, Any]:
+    """A small valid experiment to vary, as stack config values."""
+    return copy.deepcopy(CPU_CONFIG)
+
+
+def stack_files() -> list[Path]:
+    return sorted(STACKS_DIR.glob("Pulumi.*.yaml"))
+
+
+@pytest.fixture(scope="session")
+def crd_schema() -> dict[str, Any]:
+    if not CRD_PATH.exists():
+        pytest.skip(f"the MiniCluster CRD is not beside the project ({CRD_PATH}); it is a reference copy")
+    crd = yaml.safe_load(CRD_PATH.read_text())
+    (version,) = [v for v in crd["spec"]["versions"] if v["name"] == "v1alpha2"]
+    schema: dict[str, Any] = version["schema"]["openAPIV3Schema"]
+    return schema
