@@ -52,9 +52,9 @@ def gke_kubernetes_provider(
         project=pool.cluster_project,
         opts=pulumi.InvokeOutputOptions(parent=parent),
     )
-    kubeconfig = pulumi.Output.all(found.name, found.endpoint, found.master_auths).apply(
-        lambda values: gke_kubeconfig(
-            context=str(values[0]), endpoint=str(values[1]), ca_certificate=str(values[2][0].cluster_ca_certificate)
+    kubeconfig = found.apply(
+        lambda c: gke_kubeconfig(
+            context=c.name, endpoint=c.endpoint, ca_certificate=c.master_auths[0].cluster_ca_certificate
         )
     )
     return k8s.Provider(

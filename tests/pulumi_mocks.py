@@ -1,0 +1,109 @@
+"""Running programs under the Pulumi SDK's mock engine, one fresh engine a run.
+
+Each run gets a new event loop and its own mocks (module-level mocks warn on
+Python 3.13 and fail on 3.14), runs with ``preview=False`` so that applies on
+computed values execute, and records every registered resource.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import rpc
+
+
+def secret_value(value: Any) -> dict[str, Any]:
+    """A value as the engine returns it when it is secret."""
+    return {rpc._special_sig_key: rpc._special_secret_sig, "value": value}
+
+
+RANDOM_BYTES = bytes(range(1, 33))
+
+
+@dataclass
+class Registered:
+    typ: str
+    name: str
+    inputs: dict[str, Any]
+    provider: str
+    custom: bool
+
+
+@dataclass
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Returns computed outputs (RandomBytes, getCluster) and records inputs."""
+
+    resources: list[Registered] = field(default_factory=list)
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        outputs = dict(args.inputs)
+        if args.typ == "random:index/randomBytes:RandomBytes":
+            # The engine marks these secret (additional_secret_outputs); a
+            # mock has to say so itself.
+            outputs["base64"] = secret_value(base64.b64encode(RANDOM_BYTES).decode())
+            outputs["hex"] = secret_value(RANDOM_BYTES.hex())
+        self.resources.append(Registered(args.typ, args.name, dict(args.inputs), args.provider, args.custom))
+        return f"{args.name}-id", outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        if args.token == "gcp:container/getCluster:getCluster":
+            return {
+                "name": args.args["name"],
+                "endpoint": "203.0.113.10",
+                "masterAuths": [{"clusterCaCertificate": "Q0EtREFUQQ=="}],
+            }
+        return {}
+
+    def by_type(self, typ: str) -> list[Registered]:
+        return [r for r in self.resources if r.typ == typ]
+
+    def one(self, typ: str) -> Registered:
+        (found,) = self.by_type(typ)
+        return found
+
+    def canonical(self) -> str:
+        """Every registration as JSON, for byte-for-byte comparison."""
+        return json.dumps(
+            [(r.typ, r.name, r.inputs) for r in sorted(self.resources, key=lambda r: (r.typ, r.name))],
+            sort_keys=True,
+            default=str,
+        )
+
+
+def run_under_mocks(
+    program: Callable[[], Any], config: dict[str, Any] | None = None, *, project: str = "flux-minicluster"
+) -> tuple[RecordingMocks, Any]:
+    """Run ``program`` in a fresh mock engine; returns the mocks and what it returned,
+    with every Output in that value resolved."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    mocks = RecordingMocks()
+    pulumi.runtime.set_mocks(mocks, project=project, stack="test", preview=False)
+    pulumi.runtime.set_all_config(
+        {key: value if isinstance(value, str) else json.dumps(value) for key, value in (config or {}).items()}
+    )
+    result: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def evaluate() -> Any:
+        value = program()
+        result["value"] = value
+        return pulumi.Output.from_input(value).apply(lambda resolved: result.__setitem__("resolved", resolved))
+
+    try:
+        evaluate()
+    finally:
+        pulumi.runtime.set_all_config({})
+        loop.close()
+        asyncio.set_event_loop(None)
+    return mocks, result.get("resolved")
+
+
+def is_secret(output: pulumi.Output[Any]) -> bool:
+    return bool(asyncio.get_event_loop().run_until_complete(output.is_secret()))

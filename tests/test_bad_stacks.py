@@ -1,0 +1,46 @@
+"""Every file in tests/bad_stacks is rejected by `validate` with exit 2, naming
+the field its first line announces, and `render -o` writes nothing for it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import BAD_STACKS_DIR, ROOT
+
+from flux_minicluster.cli import main
+
+BAD_STACKS = sorted(BAD_STACKS_DIR.glob("*.yaml"))
+
+
+def expected_field(path: Path) -> str:
+    first = path.read_text().splitlines()[0]
+    assert first.startswith("# expect: "), f"{path.name} must say which field it breaks"
+    return first.removeprefix("# expect: ")
+
+
+def test_corpus_has_at_least_25_bad_stacks() -> None:
+    assert len(BAD_STACKS) >= 25
+
+
+@pytest.mark.parametrize("stack", BAD_STACKS, ids=lambda p: p.stem)
+def test_validate_rejects_naming_the_field(
+    stack: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    code = main(["validate", str(stack.relative_to(ROOT))])
+    err = capsys.readouterr().err
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert lines, "no problem reported"
+    field = expected_field(stack)
+    assert any(line.startswith(f"{field}: ") for line in lines), err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("stack", BAD_STACKS, ids=lambda p: p.stem)
+def test_render_writes_nothing_for_a_bad_stack(stack: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert main(["render", str(stack), "-o", str(out)]) == 2
+    assert not out.exists()
+    assert capsys.readouterr().out == ""

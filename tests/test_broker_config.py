@@ -1,0 +1,71 @@
+"""The broker config: generated with a TOML library, checked like a broker would."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from flux_minicluster import fluxfacts
+from flux_minicluster.broker_config import broker_config, broker_config_text, check_broker_config
+
+
+def _config(max_size: int = 4) -> dict:
+    return broker_config(name="lammps", namespace="lab", headless_name="lammps", max_size=max_size, queue_policy="fcfs")
+
+
+def test_generated_config_parses_back_to_the_same_structure() -> None:
+    config = _config()
+    assert tomllib.loads(broker_config_text(config)) == config
+
+
+def test_bootstrap_follows_the_operator_layout() -> None:
+    bootstrap = _config(4)["bootstrap"]
+    assert bootstrap["hosts"] == [{"host": "lammps-[0-3]"}]
+    assert bootstrap["default_port"] == 8050
+    assert bootstrap["default_bind"] == "tcp://eth0:%p"
+    assert bootstrap["default_connect"] == "tcp://%h.lammps.lab.svc.cluster.local:%p"
+    assert bootstrap["curve_cert"] == fluxfacts.CERT_BROKER_PATH
+
+
+def test_single_broker_hostlist() -> None:
+    assert _config(1)["bootstrap"]["hosts"] == [{"host": "lammps-[0]"}]
+
+
+def test_generated_config_passes_its_own_check() -> None:
+    assert check_broker_config(broker_config_text(_config(4)), name="lammps", max_size=4) == []
+
+
+def test_hosts_must_cover_max_size() -> None:
+    text = broker_config_text(_config(2))
+    (problem,) = check_broker_config(text, name="lammps", max_size=4)
+    assert "maxSize=4" in problem and "lammps-[2-3]" in problem
+
+
+def test_hosts_must_start_with_the_lead_broker() -> None:
+    config = _config(2)
+    config["bootstrap"]["hosts"] = [{"host": "lammps-1"}, {"host": "lammps-0"}]
+    problems = check_broker_config(broker_config_text(config), name="lammps", max_size=2)
+    assert any("lead broker lammps-0" in p for p in problems)
+
+
+@pytest.mark.parametrize("port", [-1, 70000, 8050.5, True])
+def test_port_must_be_an_integer_in_range(port: object) -> None:
+    config = _config(2)
+    config["bootstrap"]["default_port"] = port
+    problems = check_broker_config(broker_config_text(config), name="lammps", max_size=2)
+    assert any("default_port" in p for p in problems)
+
+
+def test_unterminated_array_at_end_is_rejected() -> None:
+    # A broker given this spins at 100% CPU instead of failing (FACTS.md section 8).
+    text = broker_config_text(_config(2)) + 'extra = [ "a",\n'
+    (problem,) = check_broker_config(text, name="lammps", max_size=2)
+    assert "not valid TOML" in problem
+
+
+def test_certificate_path_must_be_where_ranks_install_it() -> None:
+    config = _config(2)
+    config["bootstrap"]["curve_cert"] = "/mnt/flux/config/curve/curve.cert"
+    problems = check_broker_config(broker_config_text(config), name="lammps", max_size=2)
+    assert any(fluxfacts.CERT_BROKER_PATH in p for p in problems)

@@ -1,0 +1,160 @@
+"""`flux-minicluster render`: what a reviewer sees is what pulumi up creates."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import ROOT, stack_files
+from schema_checks import validate_core_object, validate_minicluster
+
+from flux_minicluster import fluxfacts
+from flux_minicluster.certificate import parse_certificate
+from flux_minicluster.cli import DEFAULT_STACK, main
+
+
+def render(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = main(["render", *args])
+    return code, capsys.readouterr().out
+
+
+def documents(text: str) -> list[dict[str, Any]]:
+    return [doc for doc in yaml.safe_load_all(text) if doc is not None]
+
+
+def by_kind(docs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {doc.get("kind", "NodePool" if "node_config" in doc else "ConfigFile"): doc for doc in docs}
+
+
+@pytest.fixture
+def in_project(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+
+
+def test_default_stack_renders_the_whole_experiment(in_project: None, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = render(capsys)
+    assert code == 0
+    objects = by_kind(documents(out))
+    assert set(objects) == {"NodePool", "ConfigFile", "Namespace", "Secret", "MiniCluster"}
+    pool = objects["NodePool"]
+    assert pool["placement_policy"]["type"] == "COMPACT"
+    assert pool["node_config"]["advanced_machine_features"]["threads_per_core"] == 1
+    assert "initial_node_count" not in pool
+    mc = objects["MiniCluster"]
+    hosts = tomllib.loads(mc["spec"]["flux"]["brokerConfig"])["bootstrap"]["hosts"]
+    assert hosts == [{"host": fluxfacts.hostlist(mc["metadata"]["name"], mc["spec"]["maxSize"])}]
+    assert objects["Secret"]["metadata"]["namespace"] == objects["Namespace"]["metadata"]["name"]
+
+
+def test_headers_name_pulumi_resources_in_creation_order(in_project: None, capsys: pytest.CaptureFixture[str]) -> None:
+    _, out = render(capsys)
+    headers = [line for line in out.splitlines() if line.startswith("# ")]
+    assert headers == [
+        "# gcp:container/nodePool:NodePool lammps-node-pool",
+        "# kubernetes:yaml/v2:ConfigFile lammps-flux-operator",
+        "# kubernetes:core/v1:Namespace lammps-namespace",
+        "# kubernetes:core/v1:Secret lammps-curve-cert",
+        "# kubernetes:flux-framework.org/v1alpha2:MiniCluster lammps-minicluster",
+    ]
+
+
+@pytest.mark.parametrize("stack", stack_files(), ids=lambda p: p.stem)
+def test_every_stack_renders_schema_valid_objects(
+    stack: Path, crd_schema: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = render(capsys, str(stack))
+    assert code == 0
+    for doc in documents(out):
+        if doc.get("kind") == "MiniCluster":
+            validate_minicluster(doc, crd_schema)
+        elif "apiVersion" in doc:
+            validate_core_object(doc)
+
+
+@pytest.mark.parametrize("stack", stack_files(), ids=lambda p: p.stem)
+def test_rendering_twice_is_byte_identical(stack: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert render(capsys, str(stack)) == render(capsys, str(stack))
+
+
+@pytest.mark.parametrize("stack", stack_files(), ids=lambda p: p.stem)
+def test_no_secret_key_without_show_secrets(stack: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, shown = render(capsys, str(stack), "--show-secrets")
+    secret_key = parse_certificate(by_kind(documents(shown))["Secret"]["stringData"]["curve.cert"]).keys.secret_key
+    _, default = render(capsys, str(stack))
+    assert "secret-key" not in default
+    assert secret_key not in default
+    assert "redacted" in by_kind(documents(default))["Secret"]["stringData"]["curve.cert"]
+
+
+def test_certificate_reaches_ranks_only_through_the_secret(
+    in_project: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out = render(capsys, "--show-secrets")
+    objects = by_kind(documents(out))
+    secret_key = parse_certificate(objects["Secret"]["stringData"]["curve.cert"]).keys.secret_key
+    mc = objects["MiniCluster"]
+    assert secret_key not in yaml.safe_dump(mc)
+    assert "curveCert" not in mc["spec"]["flux"]
+    (container,) = mc["spec"]["containers"]
+    volume = container["volumes"][fluxfacts.CERT_VOLUME_NAME]
+    assert volume["secretName"] == objects["Secret"]["metadata"]["name"]
+    pre = container["commands"]["pre"]
+    assert "umask 077" in pre and fluxfacts.CERT_BROKER_PATH in pre
+    config = tomllib.loads(mc["spec"]["flux"]["brokerConfig"])
+    assert config["bootstrap"]["curve_cert"] == fluxfacts.CERT_BROKER_PATH
+
+
+def test_gpu_stack_wires_taint_toleration_and_limit(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out = render(capsys, str(ROOT / "stacks" / "Pulumi.h100-gpu.yaml"))
+    objects = by_kind(documents(out))
+    pool = objects["NodePool"]
+    assert pool["node_config"]["guest_accelerators"][0]["type"] == "nvidia-h100-80gb"
+    assert {"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE"} in pool["node_config"]["taints"]
+    pod = objects["MiniCluster"]["spec"]["pod"]
+    assert {"key": "nvidia.com/gpu", "operator": "Equal", "value": "present", "effect": "NoSchedule"} in pod[
+        "tolerations"
+    ]
+    assert pod["nodeSelector"]["cloud.google.com/gke-nodepool"] == pool["name"]
+
+
+def test_output_dir_gets_one_file_per_object(
+    in_project: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _ = render(capsys, "-o", str(tmp_path))
+    assert code == 0
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert files == [
+        "01-lammps-node-pool.yaml",
+        "02-lammps-flux-operator.yaml",
+        "03-lammps-namespace.yaml",
+        "04-lammps-curve-cert.yaml",
+        "05-lammps-minicluster.yaml",
+    ]
+    assert all("secret-key" not in (tmp_path / f).read_text() for f in files)
+
+
+def test_stack_name_resolves_in_stacks_folder(in_project: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert render(capsys, "kind-local")[0] == 0
+    assert DEFAULT_STACK.endswith("lammps-cpu.yaml")
+
+
+def test_encrypted_certificate_is_not_read_offline(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stack = yaml.safe_load((ROOT / "stacks" / "Pulumi.kind-local.yaml").read_text())
+    stack["config"]["flux-minicluster:curveCertificate"] = {"secure": "v1:abc"}
+    path = tmp_path / "Pulumi.enc.yaml"
+    path.write_text(yaml.safe_dump(stack))
+    code, out = render(capsys, str(path), "--show-secrets")
+    assert code == 0
+    assert "encrypted in the stack file" in by_kind(documents(out))["Secret"]["stringData"]["curve.cert"]
+
+
+def test_schema_command_describes_stack_keys(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert {"nodePool", "miniCluster", "operator", "curveCertificate", "kubernetes"} <= set(schema["properties"])
+    assert "miniCluster" in schema["required"]
