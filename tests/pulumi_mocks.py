@@ -48,6 +48,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
             # mock has to say so itself.
             outputs["base64"] = secret_value(base64.b64encode(RANDOM_BYTES).decode())
             outputs["hex"] = secret_value(RANDOM_BYTES.hex())
+        if args.typ == "gcp:container/cluster:Cluster":
+            outputs.update(name=args.name, endpoint="203.0.113.20", masterAuth={"clusterCaCertificate": "Q0E="})
         self.resources.append(Registered(args.typ, args.name, dict(args.inputs), args.provider, args.custom))
         return f"{args.name}-id", outputs
 

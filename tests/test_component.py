@@ -234,3 +234,16 @@ print("pulumi_gcp" in sys.modules)
 """
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("example", sorted((ROOT / "examples").glob("*/__main__.py")), ids=lambda p: p.parent.name)
+def test_every_example_evaluates_identically_twice(example: Path) -> None:
+    import runpy
+
+    def program() -> None:
+        runpy.run_path(str(example), run_name="__main__")
+
+    first, _ = run_under_mocks(program, project=example.parent.name)
+    second, _ = run_under_mocks(program, project=example.parent.name)
+    assert first.by_type(MINICLUSTER)
+    assert first.canonical() == second.canonical()

@@ -1,0 +1,65 @@
+"""A GKE cluster of its own, with a CPU and a GPU MiniCluster on two node pools.
+
+Run from this folder: ``pulumi stack init dev``, ``pulumi config set
+gcp:project PROJECT``, ``pulumi up``.
+"""
+
+import pulumi
+import pulumi_gcp as gcp
+import pulumi_kubernetes as k8s
+
+from flux_minicluster import FluxMiniCluster
+from flux_minicluster.kubeconfig import gke_kubeconfig
+
+ZONE = "us-central1-a"
+
+# A small default pool for system pods; the MiniClusters bring their own pools.
+cluster = gcp.container.Cluster(
+    "hpc",
+    location=ZONE,
+    initial_node_count=1,
+    deletion_protection=False,
+    node_config={"machine_type": "e2-standard-4"},
+)
+kubeconfig = pulumi.Output.all(cluster.name, cluster.endpoint, cluster.master_auth.cluster_ca_certificate).apply(
+    lambda v: gke_kubeconfig(context=v[0], endpoint=v[1], ca_certificate=v[2])
+)
+provider = k8s.Provider("hpc", kubeconfig=kubeconfig)
+
+cpu = FluxMiniCluster(
+    "lammps",
+    {
+        "nodePool": {"cluster": "hpc", "zones": [ZONE], "machineType": "c2d-standard-56", "nodeCount": 4},
+        "miniCluster": {
+            "name": "lammps",
+            "namespace": "lammps",
+            "size": 4,
+            "interactive": True,
+            "containers": [{"image": "ghcr.io/converged-computing/metric-lammps:latest"}],
+        },
+    },
+    pulumi.ResourceOptions(providers=[provider]),
+    cluster=cluster.id,
+)
+
+gpu = FluxMiniCluster(
+    "train",
+    {
+        "nodePool": {"cluster": "hpc", "zones": [ZONE], "machineType": "g2-standard-24", "nodeCount": 2},
+        "miniCluster": {
+            "name": "train",
+            "namespace": "train",
+            "size": 2,
+            "interactive": True,
+            "containers": [{"image": "nvcr.io/nvidia/pytorch:24.08-py3"}],
+        },
+        # The first MiniCluster installs the operator for the whole cluster.
+        "operator": {"install": False},
+    },
+    pulumi.ResourceOptions(providers=[provider], depends_on=[cpu]),
+    cluster=cluster.id,
+)
+
+pulumi.export("cpuLeadBroker", cpu.lead_broker_host)
+pulumi.export("gpuLeadBroker", gpu.lead_broker_host)
+pulumi.export("gpuSubmit", gpu.submit_command)
