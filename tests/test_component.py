@@ -35,6 +35,18 @@ def recording_options(seen: dict[str, pulumi.ResourceOptions]) -> None:
     pulumi.runtime.register_stack_transformation(record)
 
 
+def run_recording_options(config: dict[str, Any]) -> tuple[Any, dict[str, pulumi.ResourceOptions]]:
+    """Evaluate one FluxMiniCluster named lammps; returns the mocks and each resource's options."""
+    seen: dict[str, pulumi.ResourceOptions] = {}
+
+    def program() -> Any:
+        recording_options(seen)
+        return FluxMiniCluster("lammps", config)
+
+    mocks, _ = run_under_mocks(program)
+    return mocks, seen
+
+
 def stack_config(path: Path) -> dict[str, Any]:
     return yaml.safe_load(path.read_text())["config"]
 
@@ -116,13 +128,7 @@ def test_lead_broker_endpoint_is_exported() -> None:
 
 
 def test_parents_providers_and_dependencies() -> None:
-    seen: dict[str, pulumi.ResourceOptions] = {}
-
-    def program() -> Any:
-        recording_options(seen)
-        return FluxMiniCluster("lammps", CPU_CONFIG)
-
-    mocks, _ = run_under_mocks(program)
+    mocks, seen = run_recording_options(CPU_CONFIG)
     component = seen["lammps"]
     for name in (
         "lammps-node-pool",
@@ -146,13 +152,7 @@ def test_parents_providers_and_dependencies() -> None:
 
 
 def test_changes_other_than_size_replace_the_minicluster() -> None:
-    seen: dict[str, pulumi.ResourceOptions] = {}
-
-    def program() -> Any:
-        recording_options(seen)
-        return FluxMiniCluster("lammps", CPU_CONFIG)
-
-    mocks, _ = run_under_mocks(program)
+    mocks, seen = run_recording_options(CPU_CONFIG)
     options = seen["lammps-minicluster"]
     assert options.delete_before_replace
     replace_on = set(options.replace_on_changes or [])
