@@ -11,7 +11,6 @@ from typing import Any
 COMPONENT_TYPE = "flux-minicluster:index:FluxMiniCluster"
 NODE_POOL_TYPE = "gcp:container/nodePool:NodePool"
 OPERATOR_TYPE = "kubernetes:yaml/v2:ConfigFile"
-CUSTOM_RESOURCE_TYPE_PREFIX = "kubernetes:"
 
 
 def child(name: str, suffix: str) -> str:
