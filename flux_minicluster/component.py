@@ -18,12 +18,12 @@ import pulumi_random as random
 from . import fluxfacts, names
 from .certificate import SECRET_BYTES, certificate_text
 from .endpoint import lead_broker
-from .kubernetes_objects import REPLACE_ON_CHANGE_FIELDS, kubernetes_objects
+from .kubernetes_objects import REPLACE_ON_CHANGE_FIELDS, KubernetesObject, kubernetes_objects
 from .spec import ExperimentSpec, load_spec
 
 
 class FluxMiniCluster(pulumi.ComponentResource):
-    """A GKE node pool (optional), the Flux Operator and one MiniCluster."""
+    """A GKE node pool (optional), the Flux Operator, one MiniCluster and its data volumes."""
 
     lead_broker: pulumi.Output[dict[str, Any]]
     """Rank 0: host, port, local URI, pod selector and kubectl commands."""
@@ -91,30 +91,23 @@ class FluxMiniCluster(pulumi.ComponentResource):
             )
 
         certificate = self._certificate(name, spec, curve_certificate)
-        namespace_obj, secret_obj, minicluster_obj = (o.body for o in kubernetes_objects(spec, certificate))
+        objects = kubernetes_objects(spec, certificate)
+        namespace_obj, secret_obj, *claim_objs, minicluster_obj = objects
 
-        namespace = k8s.core.v1.Namespace(
-            names.child(name, "namespace"), metadata=namespace_obj["metadata"], opts=k8s_opts
-        )
+        namespace = _kubernetes_resource(name, namespace_obj, k8s_opts)
         in_namespace = pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=[namespace]))
-        secret = k8s.core.v1.Secret(
-            names.child(name, "curve-cert"),
-            metadata=secret_obj["metadata"],
-            type=secret_obj["type"],
-            string_data=secret_obj["stringData"],
-            opts=in_namespace,
-        )
+        secret = _kubernetes_resource(name, secret_obj, in_namespace)
+        claims = [_kubernetes_resource(name, claim, in_namespace) for claim in claim_objs]
         # Everything but size changes the Job the operator made, which it does
         # not reconcile: replace the MiniCluster whole (deleting the old one
         # first, as names are fixed) instead of leaving a half-updated instance.
-        waits_for = [r for r in (operator, node_pool, secret) if r is not None]
-        minicluster = k8s.apiextensions.CustomResource(
-            names.child(name, "minicluster"),
-            api_version=minicluster_obj["apiVersion"],
-            kind=minicluster_obj["kind"],
-            metadata=minicluster_obj["metadata"],
-            spec=minicluster_obj["spec"],
-            opts=pulumi.ResourceOptions.merge(
+        # Depending on the operator, node pool, Secret and claims also orders
+        # destroy: the MiniCluster's pods go first.
+        waits_for = [r for r in (operator, node_pool, secret, *claims) if r is not None]
+        minicluster = _kubernetes_resource(
+            name,
+            minicluster_obj,
+            pulumi.ResourceOptions.merge(
                 in_namespace,
                 pulumi.ResourceOptions(
                     depends_on=waits_for,
@@ -131,7 +124,7 @@ class FluxMiniCluster(pulumi.ComponentResource):
         self.lead_broker = ready.apply(lambda _: endpoint)
         self.lead_broker_host = ready.apply(lambda _: str(endpoint["host"]))
         self.submit_command = ready.apply(lambda _: str(endpoint["submit_command"]))
-        self.namespace = namespace.metadata.apply(lambda m: str(m["name"]) if m else mc.namespace)
+        self.namespace = namespace.id.apply(lambda _: mc.namespace)
         self.minicluster_name = ready.apply(lambda _: mc.name)
         self.node_pool_name = node_pool.name if node_pool is not None else pulumi.Output.from_input(None)
         self.certificate = certificate
@@ -163,6 +156,30 @@ class FluxMiniCluster(pulumi.ComponentResource):
         return pulumi.Output.secret(
             secret_bytes.base64.apply(lambda b64: certificate_text(base64.b64decode(b64), lead))
         )
+
+
+def _kubernetes_resource(name: str, obj: KubernetesObject, opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
+    """One builder object as a resource named ``NAME-<suffix>``, kept on destroy if it asks."""
+    body = obj.body
+    opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(retain_on_delete=obj.retain_on_delete or None))
+    resource_name = names.child(name, obj.suffix)
+    kind = body["kind"]
+    if kind == "Namespace":
+        return k8s.core.v1.Namespace(resource_name, metadata=body["metadata"], opts=opts)
+    if kind == "Secret":
+        return k8s.core.v1.Secret(
+            resource_name, metadata=body["metadata"], type=body["type"], string_data=body["stringData"], opts=opts
+        )
+    if kind == "PersistentVolumeClaim":
+        return k8s.core.v1.PersistentVolumeClaim(resource_name, metadata=body["metadata"], spec=body["spec"], opts=opts)
+    return k8s.apiextensions.CustomResource(
+        resource_name,
+        api_version=body["apiVersion"],
+        kind=kind,
+        metadata=body["metadata"],
+        spec=body["spec"],
+        opts=opts,
+    )
 
 
 def _kubernetes_provider(opts: pulumi.ResourceOptions | None) -> pulumi.ProviderResource | None:

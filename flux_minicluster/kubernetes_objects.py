@@ -1,7 +1,7 @@
 """The Kubernetes objects of one MiniCluster, as plain dicts.
 
-Namespace, a Secret holding the CURVE certificate, and the Flux Operator's
-MiniCluster. The certificate text is passed in and only ever placed in the
+Namespace, a Secret holding the CURVE certificate, the claims of its data
+volumes, and the Flux Operator's MiniCluster. The certificate text is passed in and only ever placed in the
 Secret: it may be a plain string (offline render) or a Pulumi Output (the
 component), so this module never needs to know which.
 """
@@ -13,7 +13,7 @@ from typing import Any
 
 from . import fluxfacts
 from .broker_config import broker_config, broker_config_text
-from .spec import Container, ExperimentSpec, MiniClusterSpec, Volume
+from .spec import Container, DataVolume, ExperimentSpec, MiniClusterSpec, Volume
 
 MANAGED_BY = "flux-minicluster"
 
@@ -37,12 +37,19 @@ REPLACE_ON_CHANGE_FIELDS = tuple(
 )
 
 
+#: Annotation that tells the Pulumi Kubernetes provider not to wait for an
+#: object to become ready.
+SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait"
+
+
 @dataclass(frozen=True)
 class KubernetesObject:
-    """One object and the suffix of its resource name (``NAME-<suffix>``)."""
+    """One object, the suffix of its resource name (``NAME-<suffix>``), and
+    whether it outlives ``pulumi destroy``."""
 
     suffix: str
     body: dict[str, Any]
+    retain_on_delete: bool = False
 
 
 def certificate_secret_name(mc: MiniClusterSpec) -> str:
@@ -77,12 +84,23 @@ def install_certificate_command() -> str:
     return f"mkdir -p {target.rsplit('/', 1)[0]} && rm -f {target} && (umask 077 && cp {source} {target})"
 
 
+def data_volume_suffix(volume_name: str) -> str:
+    return f"data-{volume_name}"
+
+
 def kubernetes_objects(spec: ExperimentSpec, certificate: Any) -> list[KubernetesObject]:
-    """Namespace, certificate Secret and MiniCluster, in the order they are applied."""
+    """Namespace, certificate Secret, data volume claims and MiniCluster, in the order they are applied."""
     mc = spec.mini_cluster
+    # Deleting a namespace deletes every claim in it, so a kept claim keeps
+    # its namespace too.
+    keep_namespace = bool(mc.kept_data_volumes)
     return [
-        KubernetesObject("namespace", namespace_object(mc)),
+        KubernetesObject("namespace", namespace_object(mc), retain_on_delete=keep_namespace),
         KubernetesObject("curve-cert", certificate_secret(mc, certificate)),
+        *(
+            KubernetesObject(data_volume_suffix(name), data_volume_claim(mc, name, volume), volume.keep)
+            for name, volume in sorted(mc.data_volumes.items())
+        ),
         KubernetesObject("minicluster", minicluster_object(spec)),
     ]
 
@@ -109,6 +127,29 @@ def certificate_secret(mc: MiniClusterSpec, certificate: Any) -> dict[str, Any]:
         "metadata": {"name": certificate_secret_name(mc), "namespace": mc.namespace, "labels": _labels(mc)},
         "type": "Opaque",
         "stringData": {fluxfacts.CERT_SECRET_KEY: certificate},
+    }
+
+
+def data_volume_claim(mc: MiniClusterSpec, name: str, volume: DataVolume) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "accessModes": [volume.access_mode],
+        "resources": {"requests": {"storage": volume.size}},
+    }
+    if volume.storage_class_name is not None:
+        spec["storageClassName"] = volume.storage_class_name
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {
+            "name": name,
+            "namespace": mc.namespace,
+            "labels": _labels(mc),
+            # The MiniCluster's pods are the claim's first consumer: with a
+            # WaitForFirstConsumer storage class (GKE's default) it stays
+            # Pending until they exist, so waiting for it to bind would stall.
+            "annotations": {SKIP_AWAIT_ANNOTATION: "true"},
+        },
+        "spec": spec,
     }
 
 

@@ -20,6 +20,7 @@ from .nodepool_args import node_pool_args
 from .spec import ExperimentSpec
 
 REDACTED = "<redacted: the CURVE certificate holds the secret key; render with --show-secrets>"
+KEPT_ON_DESTROY = "kept on pulumi destroy"
 ENCRYPTED = "<encrypted in the stack file: Pulumi decrypts it when the program runs>"
 
 
@@ -30,6 +31,7 @@ class RenderedResource:
     type_token: str
     name: str
     body: dict[str, Any]
+    retain_on_delete: bool = False
 
 
 def rendered_resources(
@@ -50,7 +52,11 @@ def rendered_resources(
         resources.append(RenderedResource(names.OPERATOR_TYPE, names.operator(mc.name), {"file": url}))
     certificate = _certificate(spec, show_secrets=show_secrets, encrypted=certificate_encrypted)
     for obj in kubernetes_objects(spec, certificate):
-        resources.append(RenderedResource(names.kubernetes_type(obj.body), names.child(mc.name, obj.suffix), obj.body))
+        resources.append(
+            RenderedResource(
+                names.kubernetes_type(obj.body), names.child(mc.name, obj.suffix), obj.body, obj.retain_on_delete
+            )
+        )
     return resources
 
 
@@ -81,7 +87,8 @@ _Dumper.add_representer(str, _represent_str)
 def to_yaml(resource: RenderedResource) -> str:
     """One YAML document, headed by a comment naming the Pulumi resource."""
     body = yaml.dump(resource.body, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=4096)
-    return f"# {resource.type_token} {resource.name}\n{body}"
+    kept = f" ({KEPT_ON_DESTROY})" if resource.retain_on_delete else ""
+    return f"# {resource.type_token} {resource.name}{kept}\n{body}"
 
 
 def render_stream(resources: list[RenderedResource]) -> str:

@@ -22,6 +22,7 @@ from flux_minicluster.program import run
 NODE_POOL = "gcp:container/nodePool:NodePool"
 MINICLUSTER = "kubernetes:flux-framework.org/v1alpha2:MiniCluster"
 SECRET = "kubernetes:core/v1:Secret"
+CLAIM = "kubernetes:core/v1:PersistentVolumeClaim"
 OPERATOR = "kubernetes:yaml/v2:ConfigFile"
 SECRET_KEY = certificate_text(RANDOM_BYTES, "lammps-0").split('secret-key = "')[1].split('"')[0]
 
@@ -160,6 +161,41 @@ def test_changes_other_than_size_replace_the_minicluster() -> None:
     assert "spec.size" not in replace_on
     written = set(mocks.one(MINICLUSTER).inputs["spec"]) - {"size"}
     assert {f"spec.{key}" for key in written} <= replace_on
+
+
+def with_data_volume(keep: bool) -> dict[str, Any]:
+    mc = CPU_CONFIG["miniCluster"]
+    container = {**mc["containers"][0], "volumes": {"out": {"path": "/results", "claimName": "results"}}}
+    data_volume = {"size": "1Ti", "storageClassName": "standard-rwx", "keep": keep}
+    return {**CPU_CONFIG, "miniCluster": {**mc, "containers": [container], "dataVolumes": {"results": data_volume}}}
+
+
+def test_kept_data_volume_and_its_namespace_outlive_destroy() -> None:
+    mocks, seen = run_recording_options(with_data_volume(keep=True))
+    claim = mocks.one(CLAIM).inputs
+    assert claim["metadata"]["name"] == "results" and claim["metadata"]["namespace"] == "lammps"
+    assert claim["spec"] == {
+        "accessModes": ["ReadWriteMany"],
+        "resources": {"requests": {"storage": "1Ti"}},
+        "storageClassName": "standard-rwx",
+    }
+    assert seen["lammps-data-results"].retain_on_delete
+    # Deleting the namespace would delete the claim in it.
+    assert seen["lammps-namespace"].retain_on_delete
+    for name in ("lammps-curve-cert", "lammps-minicluster"):
+        assert not seen[name].retain_on_delete, name
+    # The MiniCluster's pods mount the claim and are deleted before it.
+    assert "lammps-data-results" in {r._name for r in seen["lammps-minicluster"].depends_on or []}
+    assert seen["lammps-data-results"].parent._name == "lammps"
+    container = mocks.one(MINICLUSTER).inputs["spec"]["containers"][0]
+    assert container["volumes"]["out"] == {"claimName": "results", "path": "/results", "readOnly": False}
+
+
+def test_data_volume_not_kept_goes_with_the_stack() -> None:
+    mocks, seen = run_recording_options(with_data_volume(keep=False))
+    assert mocks.one(CLAIM).inputs["metadata"]["name"] == "results"
+    assert not seen["lammps-data-results"].retain_on_delete
+    assert not seen["lammps-namespace"].retain_on_delete
 
 
 def test_caller_provider_is_used_and_no_gke_is_touched() -> None:

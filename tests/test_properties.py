@@ -39,6 +39,16 @@ def experiments(draw: st.DrawFn) -> dict[str, Any]:
         },
     }
     if draw(st.booleans()):
+        container = config["miniCluster"]["containers"][0]
+        container["volumes"] = {"out": {"path": "/out", "claimName": "results"}}
+        config["miniCluster"]["dataVolumes"] = {
+            "results": {
+                "size": draw(st.sampled_from(["10Gi", "1Ti", "500G", 1024])),
+                "storageClassName": draw(st.sampled_from([None, "standard-rwx", "premium-rwx"])),
+                "keep": draw(st.booleans()),
+            }
+        }
+    if draw(st.booleans()):
         config["nodePool"] = {
             "cluster": "hpc",
             "zones": ["us-central1-a"],

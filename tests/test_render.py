@@ -61,6 +61,20 @@ def test_headers_name_pulumi_resources_in_creation_order(in_project: None, capsy
     ]
 
 
+def test_kept_data_volume_is_marked_in_the_headers(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out = render(capsys, str(ROOT / "stacks" / "Pulumi.h100-gpu.yaml"))
+    headers = [line for line in out.splitlines() if line.startswith("# ")]
+    assert "# kubernetes:core/v1:PersistentVolumeClaim train-data-checkpoints (kept on pulumi destroy)" in headers
+    assert "# kubernetes:core/v1:Namespace train-namespace (kept on pulumi destroy)" in headers
+    assert "# kubernetes:core/v1:Secret train-curve-cert" in headers
+    claim = by_kind(documents(out))["PersistentVolumeClaim"]
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
+    # created before the MiniCluster whose pods mount it
+    assert headers.index(
+        "# kubernetes:core/v1:PersistentVolumeClaim train-data-checkpoints (kept on pulumi destroy)"
+    ) < headers.index("# kubernetes:flux-framework.org/v1alpha2:MiniCluster train-minicluster")
+
+
 @pytest.mark.parametrize("stack", stack_files(), ids=lambda p: p.stem)
 def test_every_stack_renders_schema_valid_objects(
     stack: Path, crd_schema: dict[str, Any], capsys: pytest.CaptureFixture[str]

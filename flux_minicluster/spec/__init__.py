@@ -4,6 +4,7 @@ from .experiment import ExperimentSpec, OperatorSpec, load_spec
 from .minicluster import (
     Commands,
     Container,
+    DataVolume,
     FluxOptions,
     MiniClusterSpec,
     PodOptions,
@@ -16,6 +17,7 @@ from .nodepool import Gpu, NodePoolSpec, Reservation, Taint
 __all__ = [
     "Commands",
     "Container",
+    "DataVolume",
     "ExperimentSpec",
     "FluxOptions",
     "Gpu",

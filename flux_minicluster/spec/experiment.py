@@ -67,6 +67,16 @@ class ExperimentSpec(SpecModel):
                     "a node of its own; add nodes or set miniCluster.allowPacking: true",
                 )
             )
+        if pool.node_count > 1 and mc.max_size is not None and mc.max_size > 1:
+            for name, volume in sorted(mc.data_volumes.items()):
+                if volume.access_mode == "ReadWriteOnce":
+                    broken.append(
+                        (
+                            ("miniCluster", "dataVolumes", name, "accessMode"),
+                            f"a ReadWriteOnce volume attaches to one node, but brokers run on {pool.node_count} "
+                            "nodes; use ReadWriteMany (on GKE, storageClassName: standard-rwx)",
+                        )
+                    )
         index = mc.flux_container_index
         if index is not None and pool.gpu is not None:
             limit = mc.containers[index].resources.limits.get(fluxfacts.GPU_RESOURCE)

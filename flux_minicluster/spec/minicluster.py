@@ -34,7 +34,7 @@ class Volume(SpecModel):
 
     path: AbsolutePath = Field(description="Where it is mounted in the container.")
     read_only: bool = False
-    claim_name: str | None = Field(None, description="An existing PersistentVolumeClaim.")
+    claim_name: str | None = Field(None, description="A claim: one of dataVolumes, or one that exists.")
     secret_name: str | None = Field(None, description="An existing Secret.")
     config_map_name: str | None = Field(None, description="An existing ConfigMap.")
     items: dict[str, str] = Field(default_factory=dict, description="ConfigMap keys to file names.")
@@ -48,6 +48,24 @@ class Volume(SpecModel):
         if sum(source is not None for source in sources) != 1:
             raise_rule_errors("Volume", [((), "needs exactly one of claimName, secretName, configMapName, emptyDir")])
         return self
+
+
+class DataVolume(SpecModel):
+    """A PersistentVolumeClaim created with the MiniCluster, for results and inputs.
+
+    Containers mount it like any claim (``claimName`` set to its name). With
+    ``keep`` the claim, its data and the namespace holding it outlive
+    ``pulumi destroy``.
+    """
+
+    size: Quantity = Field(description="Requested capacity, for example 100Gi (Filestore needs at least 1Ti).")
+    storage_class_name: str | None = Field(
+        None, description="StorageClass; the cluster's default when left out (standard-rwx for Filestore on GKE)."
+    )
+    access_mode: Literal["ReadWriteMany", "ReadWriteOnce", "ReadOnlyMany", "ReadWriteOncePod"] = Field(
+        "ReadWriteMany", description="ReadWriteMany lets brokers on every node share it."
+    )
+    keep: bool = Field(False, description="Keep the claim and its data when the stack is destroyed.")
 
 
 class Commands(SpecModel):
@@ -132,6 +150,9 @@ class MiniClusterSpec(SpecModel):
     job_labels: Labels = Field(default_factory=dict, description="Labels on the Job (for example a Kueue queue).")
     deadline_seconds: int | None = Field(None, ge=1, description="Active deadline of the Job.")
     allow_packing: bool = Field(False, description="Allow more brokers than node pool nodes.")
+    data_volumes: dict[DnsLabel, DataVolume] = Field(
+        default_factory=dict, description="Claims created in the namespace, by name; mount them with claimName."
+    )
 
     @model_validator(mode="after")
     def _fill_defaults_and_check(self) -> MiniClusterSpec:
@@ -165,6 +186,7 @@ class MiniClusterSpec(SpecModel):
                 (("namespace",), f"{self.namespace!r} is reserved; a MiniCluster wants a namespace of its own")
             )
         broken += self._container_rules()
+        broken += self._data_volume_rules()
         if self.flux.broker_config is not None:
             for problem in check_broker_config(self.flux.broker_config, name=self.name, max_size=self.max_size):
                 broken.append((("flux", "brokerConfig"), problem))
@@ -181,6 +203,30 @@ class MiniClusterSpec(SpecModel):
         index = self.flux_container_index
         assert index is not None, "validated spec has one Flux container"
         return self.containers[index]
+
+    @property
+    def kept_data_volumes(self) -> list[str]:
+        """Names of the data volumes that outlive ``pulumi destroy``."""
+        return sorted(name for name, volume in self.data_volumes.items() if volume.keep)
+
+    def _data_volume_rules(self) -> list[tuple[Location, str]]:
+        broken: list[tuple[Location, str]] = []
+        mounted = {v.claim_name for c in self.containers for v in c.volumes.values()}
+        assert self.max_size is not None
+        for name, volume in sorted(self.data_volumes.items()):
+            where: Location = ("dataVolumes", name)
+            if name not in mounted:
+                # An unmounted volume is almost always a forgotten mount:
+                # results would land on the container's disk and be lost.
+                broken.append((where, f"no container mounts it; add a volume with claimName: {name}"))
+            if volume.access_mode == "ReadWriteOncePod" and self.max_size > 1:
+                broken.append(
+                    (
+                        (*where, "accessMode"),
+                        f"ReadWriteOncePod admits one pod, but all {self.max_size} brokers mount it; use ReadWriteMany",
+                    )
+                )
+        return broken
 
     def _container_rules(self) -> list[tuple[Location, str]]:
         broken: list[tuple[Location, str]] = []
