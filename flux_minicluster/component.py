@@ -39,6 +39,9 @@ class FluxMiniCluster(pulumi.ComponentResource):
     """Name of the GKE node pool, or None when the cluster brings its own nodes."""
     certificate: pulumi.Output[str]
     """The CURVE certificate (a Pulumi secret)."""
+    kubernetes_provider: pulumi.ProviderResource
+    """The provider its Kubernetes objects use: pass it to further MiniClusters
+    or resources on the same cluster."""
 
     def __init__(
         self,
@@ -78,6 +81,8 @@ class FluxMiniCluster(pulumi.ComponentResource):
             node_pool = node_pool_resource(self, name, spec, cluster=cluster, extra=node_pool_options)
             if k8s_provider is None:
                 k8s_provider = gke_kubernetes_provider(self, name, spec, cluster=cluster)
+        assert k8s_provider is not None  # passed in, or built for the node pool's cluster
+        self.kubernetes_provider = k8s_provider
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=k8s_provider)
 
         # The operator's CRD and controller; its own namespace, independent of

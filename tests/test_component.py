@@ -13,11 +13,11 @@ import pulumi
 import pytest
 import yaml
 from conftest import CPU_CONFIG, ROOT, stack_files
-from pulumi_mocks import RANDOM_BYTES, run_under_mocks
 
 from flux_minicluster import FluxMiniCluster, SpecError, fluxfacts
 from flux_minicluster.certificate import certificate_text
 from flux_minicluster.program import run
+from flux_minicluster.testing import RANDOM_BYTES, is_secret_value, run_under_mocks
 
 NODE_POOL = "gcp:container/nodePool:NodePool"
 MINICLUSTER = "kubernetes:flux-framework.org/v1alpha2:MiniCluster"
@@ -50,10 +50,6 @@ def run_recording_options(config: dict[str, Any]) -> tuple[Any, dict[str, pulumi
 
 def stack_config(path: Path) -> dict[str, Any]:
     return yaml.safe_load(path.read_text())["config"]
-
-
-def is_secret_value(value: Any) -> bool:
-    return isinstance(value, dict) and pulumi.runtime.rpc._special_sig_key in value
 
 
 def test_cpu_node_pool_is_compact_with_smt_off() -> None:
@@ -260,9 +256,9 @@ def test_every_stack_evaluates_identically_twice(stack: Path) -> None:
 def test_existing_cluster_stack_never_imports_pulumi_gcp() -> None:
     script = f"""
 import sys, yaml
-sys.path.insert(0, {str(Path(__file__).parent)!r})
-from pulumi_mocks import run_under_mocks
+from flux_minicluster.testing import run_under_mocks
 from flux_minicluster.program import run
+from flux_minicluster.testing import RANDOM_BYTES, is_secret_value, run_under_mocks
 config = yaml.safe_load(open({str(ROOT / "stacks" / "Pulumi.kind-local.yaml")!r}))["config"]
 mocks, _ = run_under_mocks(run, config)
 assert any(r.typ.endswith(":MiniCluster") for r in mocks.resources)

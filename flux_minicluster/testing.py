@@ -1,8 +1,20 @@
-"""Running programs under the Pulumi SDK's mock engine, one fresh engine a run.
+"""Evaluate a Pulumi program offline, under the Pulumi SDK's mock engine.
 
-Each run gets a new event loop and its own mocks (module-level mocks warn on
-Python 3.13 and fail on 3.14), runs with ``preview=False`` so that applies on
-computed values execute, and records every registered resource.
+For unit tests of programs that use ``FluxMiniCluster``, and for measuring
+what a program costs, with no cloud account and no Pulumi CLI::
+
+    from flux_minicluster.testing import run_under_mocks
+
+    mocks, host = run_under_mocks(lambda: FluxMiniCluster("lammps", config).lead_broker_host)
+    assert mocks.one("gcp:container/nodePool:NodePool").inputs["placementPolicy"] == {"type": "COMPACT"}
+
+Each run gets a new event loop and its own mocks (mocks set once per module
+warn on Python 3.13 and fail on 3.14), runs with ``preview=False`` so that
+applies on computed values execute, and records every registered resource.
+The mocks answer what the component reads back: the bytes of
+``RandomBytes`` (as a secret, as the engine would) and the endpoint of a GKE
+cluster. Inputs are recorded as the engine receives them: camelCase keys,
+numbers as floats, secrets wrapped in the engine's secret marker.
 """
 
 from __future__ import annotations
@@ -23,15 +35,23 @@ def secret_value(value: Any) -> dict[str, Any]:
     return {rpc._special_sig_key: rpc._special_secret_sig, "value": value}
 
 
+def is_secret_value(value: Any) -> bool:
+    """Whether a recorded input arrived marked secret."""
+    return isinstance(value, dict) and rpc._special_sig_key in value
+
+
+#: What every mocked ``RandomBytes`` returns, so certificates are predictable.
 RANDOM_BYTES = bytes(range(1, 33))
 
 
 @dataclass
 class Registered:
+    """One resource registration: type token, name, inputs, provider reference."""
+
     typ: str
     name: str
     inputs: dict[str, Any]
-    provider: str
+    provider: str | None
     custom: bool
 
 
@@ -50,17 +70,18 @@ class RecordingMocks(pulumi.runtime.Mocks):
             outputs["hex"] = secret_value(RANDOM_BYTES.hex())
         if args.typ == "gcp:container/cluster:Cluster":
             outputs.update(name=args.name, endpoint="203.0.113.20", masterAuth={"clusterCaCertificate": "Q0E="})
-        self.resources.append(Registered(args.typ, args.name, dict(args.inputs), args.provider, args.custom))
+        self.resources.append(Registered(args.typ, args.name, dict(args.inputs), args.provider, bool(args.custom)))
         return f"{args.name}-id", outputs
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         if args.token == "gcp:container/getCluster:getCluster":
-            return {
+            cluster = {
                 "name": args.args["name"],
                 "endpoint": "203.0.113.10",
                 "masterAuths": [{"clusterCaCertificate": "Q0EtREFUQQ=="}],
             }
-        return {}
+            return cluster, []
+        return {}, []
 
     def by_type(self, typ: str) -> list[Registered]:
         return [r for r in self.resources if r.typ == typ]
@@ -92,7 +113,7 @@ def run_under_mocks(
     )
     result: dict[str, Any] = {}
 
-    @pulumi.runtime.test
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def evaluate() -> Any:
         value = program()
         result["value"] = value
@@ -105,7 +126,3 @@ def run_under_mocks(
         loop.close()
         asyncio.set_event_loop(None)
     return mocks, result.get("resolved")
-
-
-def is_secret(output: pulumi.Output[Any]) -> bool:
-    return bool(asyncio.get_event_loop().run_until_complete(output.is_secret()))
