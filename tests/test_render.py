@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -172,3 +174,15 @@ def test_schema_command_describes_stack_keys(capsys: pytest.CaptureFixture[str])
     schema = json.loads(capsys.readouterr().out)
     assert {"nodePool", "miniCluster", "operator", "curveCertificate", "kubernetes"} <= set(schema["properties"])
     assert "miniCluster" in schema["required"]
+
+
+def test_render_imports_no_pulumi_package() -> None:
+    script = (
+        "import contextlib, io, sys\n"
+        "from flux_minicluster.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main(['render', {str(ROOT / 'stacks' / 'Pulumi.h100-gpu.yaml')!r}]) == 0\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0].startswith('pulumi')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

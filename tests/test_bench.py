@@ -1,0 +1,69 @@
+"""The benchmark's programs and harness (what they declare, not how fast)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+from conftest import ROOT
+
+from flux_minicluster.names import COMPONENT_TYPE
+from flux_minicluster.program import run
+from flux_minicluster.testing import RecordingMocks, run_under_mocks
+
+sys.path.insert(0, str(ROOT / "bench"))
+
+import handwritten_lammps
+import sweep
+
+MINICLUSTER = "kubernetes:flux-framework.org/v1alpha2:MiniCluster"
+
+
+def registrations(mocks: RecordingMocks) -> list[tuple[str, str, str]]:
+    """Every custom or provider registration (components left out), canonical."""
+    return sorted(
+        (r.typ, r.name, json.dumps(r.inputs, sort_keys=True)) for r in mocks.resources if r.typ != COMPONENT_TYPE
+    )
+
+
+def test_handwritten_baseline_declares_exactly_what_the_cpu_stack_declares() -> None:
+    config = yaml.safe_load((ROOT / "stacks" / "Pulumi.lammps-cpu.yaml").read_text())["config"]
+    stack, _ = run_under_mocks(run, config)
+    baseline, _ = run_under_mocks(handwritten_lammps.main, config)
+    assert registrations(baseline) == registrations(stack)
+    assert len(registrations(stack)) == len(stack.resources) - 1
+
+
+def test_sweep_shares_one_node_pool_and_one_operator() -> None:
+    mocks, _ = run_under_mocks(lambda: sweep.sweep(3))
+    miniclusters = mocks.by_type(MINICLUSTER)
+    assert len(miniclusters) == 3
+    assert len(mocks.by_type("gcp:container/nodePool:NodePool")) == 1
+    assert len(mocks.by_type("kubernetes:yaml/v2:ConfigFile")) == 1
+    assert len(mocks.by_type("pulumi:providers:kubernetes")) == 1
+    namespaces = {mc.inputs["metadata"]["namespace"] for mc in miniclusters}
+    assert namespaces == {"sweep-0", "sweep-1", "sweep-2"}
+    selectors = {mc.inputs["spec"]["pod"]["nodeSelector"]["cloud.google.com/gke-nodepool"] for mc in miniclusters}
+    assert selectors == {sweep.POOL}
+
+
+def test_benchmark_runs_and_reports_every_section(tmp_path: Path) -> None:
+    report = tmp_path / "bench.md"
+    finished = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--runs", "1", "--scale", "1,2", "--output", str(report)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    text = report.read_text()
+    assert finished.stdout.strip() == text.strip()
+    for heading in ("## Stacks", "## Overhead", "## Scale", "## Startup", "## `flux-minicluster render`", "## Targets"):
+        assert heading in text
+    rows: dict[str, Any] = {line.split("|")[1].strip(): line for line in text.splitlines() if line.startswith("| `")}
+    for stack in sorted((ROOT / "stacks").glob("Pulumi.*.yaml")):
+        assert f"`{stack.name}`" in rows
+    assert rows["`Pulumi.kind-local.yaml`"].rstrip(" |").endswith("no")
