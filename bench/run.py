@@ -158,7 +158,7 @@ def scale_section(sizes: list[int], runs: int) -> tuple[list[str], dict[int, flo
 def startup_section(runs: int) -> list[str]:
     rows = []
     for label, module in (
-        ("`import flux_minicluster` (spec, builders)", "flux_minicluster"),
+        ("`from flux_minicluster import load_spec` (the spec and its rules)", "flux_minicluster.spec"),
         ("`from flux_minicluster import FluxMiniCluster`", "flux_minicluster.component"),
     ):
         results = repeat(runs, functools.partial(measure, "import", module))

@@ -1,20 +1,31 @@
 """Flux Framework HPC clusters (MiniClusters) on Kubernetes, with Pulumi.
 
 ``FluxMiniCluster`` is the Pulumi component; ``load_spec`` validates an
-experiment description; ``flux_minicluster.cli`` renders it offline. The
-component is imported on first use, so the offline command and programs
-that only need the spec do not pay for importing Pulumi providers.
+experiment description; ``flux_minicluster.cli`` renders it offline. Every
+name is imported on first use, so a submodule (the offline command, the
+mock-engine harness in ``flux_minicluster.testing``) loads only what it needs.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
-
-from .errors import Problem, SpecError
-from .spec import ExperimentSpec, MiniClusterSpec, NodePoolSpec, load_spec
 
 if TYPE_CHECKING:
     from .component import FluxMiniCluster
+    from .errors import Problem, SpecError
+    from .spec import ExperimentSpec, MiniClusterSpec, NodePoolSpec, load_spec
+
+#: Each public name and the submodule that defines it.
+_EXPORTS = {
+    "ExperimentSpec": ".spec",
+    "FluxMiniCluster": ".component",
+    "MiniClusterSpec": ".spec",
+    "NodePoolSpec": ".spec",
+    "Problem": ".errors",
+    "SpecError": ".errors",
+    "load_spec": ".spec",
+}
 
 __all__ = [
     "ExperimentSpec",
@@ -28,8 +39,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name == "FluxMiniCluster":
-        from .component import FluxMiniCluster
-
-        return FluxMiniCluster
-    raise AttributeError(f"module 'flux_minicluster' has no attribute {name!r}")
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'flux_minicluster' has no attribute {name!r}")
+    return getattr(import_module(module, __name__), name)

@@ -67,3 +67,20 @@ def test_benchmark_runs_and_reports_every_section(tmp_path: Path) -> None:
     for stack in sorted((ROOT / "stacks").glob("Pulumi.*.yaml")):
         assert f"`{stack.name}`" in rows
     assert rows["`Pulumi.kind-local.yaml`"].rstrip(" |").endswith("no")
+
+
+def test_harness_loads_nothing_a_handwritten_program_would_not() -> None:
+    script = (
+        "import json, sys, flux_minicluster.testing\n"
+        "ours = sorted(m for m in sys.modules if m.startswith('flux_minicluster'))\n"
+        "print(json.dumps([ours, 'pydantic' in sys.modules, 'cryptography' in sys.modules]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert json.loads(result.stdout) == [["flux_minicluster", "flux_minicluster.testing"], False, False]
+
+
+def test_every_public_name_resolves() -> None:
+    import flux_minicluster
+
+    for name in flux_minicluster.__all__:
+        assert getattr(flux_minicluster, name) is not None, name
