@@ -96,8 +96,7 @@ class FluxMiniCluster(pulumi.ComponentResource):
             )
 
         certificate = self._certificate(name, spec, curve_certificate)
-        objects = kubernetes_objects(spec, certificate)
-        namespace_obj, secret_obj, *claim_objs, minicluster_obj = objects
+        namespace_obj, secret_obj, *claim_objs, minicluster_obj = kubernetes_objects(spec, certificate)
 
         namespace = _kubernetes_resource(name, namespace_obj, k8s_opts)
         in_namespace = pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=[namespace]))

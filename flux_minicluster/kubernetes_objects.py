@@ -1,9 +1,10 @@
 """The Kubernetes objects of one MiniCluster, as plain dicts.
 
 Namespace, a Secret holding the CURVE certificate, the claims of its data
-volumes, and the Flux Operator's MiniCluster. The certificate text is passed in and only ever placed in the
-Secret: it may be a plain string (offline render) or a Pulumi Output (the
-component), so this module never needs to know which.
+volumes, and the Flux Operator's MiniCluster. The certificate text is passed
+in and only ever placed in the Secret: it may be a plain string (offline
+render) or a Pulumi Output (the component), so this module never needs to
+know which.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def kubernetes_objects(spec: ExperimentSpec, certificate: Any) -> list[Kubernete
     mc = spec.mini_cluster
     # Deleting a namespace deletes every claim in it, so a kept claim keeps
     # its namespace too.
-    keep_namespace = bool(mc.kept_data_volumes)
+    keep_namespace = any(volume.keep for volume in mc.data_volumes.values())
     return [
         KubernetesObject("namespace", namespace_object(mc), retain_on_delete=keep_namespace),
         KubernetesObject("curve-cert", certificate_secret(mc, certificate)),

@@ -204,11 +204,6 @@ class MiniClusterSpec(SpecModel):
         assert index is not None, "validated spec has one Flux container"
         return self.containers[index]
 
-    @property
-    def kept_data_volumes(self) -> list[str]:
-        """Names of the data volumes that outlive ``pulumi destroy``."""
-        return sorted(name for name, volume in self.data_volumes.items() if volume.keep)
-
     def _data_volume_rules(self) -> list[tuple[Location, str]]:
         broken: list[tuple[Location, str]] = []
         mounted = {v.claim_name for c in self.containers for v in c.volumes.values()}
