@@ -3,19 +3,18 @@
 It is what the Flux Operator would write itself, with one change: the
 certificate path points at the file each rank installs from our Secret, so
 the secret key never has to sit in the MiniCluster object or its ConfigMap.
-The text is produced by a TOML library and parsed back before use; a
-user-supplied replacement is parsed and checked the same way, because a
-broker that meets an unterminated array spins forever instead of failing.
+The text is written by a TOML library, so it is valid by construction; a
+user-supplied replacement is parsed and checked before anything is created,
+because a broker that meets an unterminated array spins forever instead of
+failing.
 """
 
 from __future__ import annotations
 
 import posixpath
-import tomllib
 from typing import Any
 
 import tomli_w
-from ClusterShell.NodeSet import NodeSet, NodeSetParseError
 
 from . import fluxfacts
 
@@ -51,6 +50,10 @@ def check_broker_config(text: str, *, name: str, max_size: int) -> list[str]:
     that name every rank from ``NAME-0`` (the lead broker) to
     ``NAME-(maxSize-1)``.
     """
+    # Imported here: only stacks that replace the generated config need a TOML
+    # parser, and every Pulumi program run would pay for it otherwise.
+    import tomllib
+
     try:
         config = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -78,6 +81,8 @@ def check_broker_config(text: str, *, name: str, max_size: int) -> list[str]:
 
 
 def _check_hosts(hosts: object, *, name: str, max_size: int) -> list[str]:
+    from ClusterShell.NodeSet import NodeSet, NodeSetParseError  # see check_broker_config
+
     if not isinstance(hosts, list) or not hosts:
         return ["bootstrap.hosts must be a non-empty array of { host = ... } tables"]
     named: list[str] = []

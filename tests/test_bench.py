@@ -54,7 +54,12 @@ def test_sweep_shares_one_node_pool_and_one_operator() -> None:
 def test_benchmark_runs_and_reports_every_section(tmp_path: Path) -> None:
     report = tmp_path / "bench.md"
     finished = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "run.py"), "--runs", "1", "--scale", "1,2", "--output", str(report)],
+        [
+            sys.executable,
+            str(ROOT / "bench" / "run.py"),
+            *("--runs", "1", "--pairs", "2", "--scale", "1,2"),
+            *("--output", str(report)),
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -67,6 +72,12 @@ def test_benchmark_runs_and_reports_every_section(tmp_path: Path) -> None:
     for stack in sorted((ROOT / "stacks").glob("Pulumi.*.yaml")):
         assert f"`{stack.name}`" in rows
     assert rows["`Pulumi.kind-local.yaml`"].rstrip(" |").endswith("no")
+    overhead = next(section for section in text.split("\n## ") if section.startswith("Overhead"))
+    assert [line.split("|")[1].strip() for line in overhead.splitlines() if line.startswith("| ")][2:] == [
+        "1",
+        "2",
+        "**median (min-max)**",
+    ]
 
 
 def test_harness_loads_nothing_a_handwritten_program_would_not() -> None:

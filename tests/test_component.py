@@ -253,19 +253,37 @@ def test_every_stack_evaluates_identically_twice(stack: Path) -> None:
     assert first.canonical() == second.canonical()
 
 
-def test_existing_cluster_stack_never_imports_pulumi_gcp() -> None:
+def _modules_loaded_evaluating(stack: str, modules: list[str]) -> dict[str, bool]:
+    """Evaluate a stack under mocks in a fresh interpreter; which of ``modules`` it loaded."""
     script = f"""
-import sys, yaml
-from flux_minicluster.testing import run_under_mocks
+import json, sys, yaml
 from flux_minicluster.program import run
-from flux_minicluster.testing import RANDOM_BYTES, is_secret_value, run_under_mocks
-config = yaml.safe_load(open({str(ROOT / "stacks" / "Pulumi.kind-local.yaml")!r}))["config"]
+from flux_minicluster.testing import run_under_mocks
+config = yaml.safe_load(open({str(ROOT / "stacks" / f"Pulumi.{stack}.yaml")!r}))["config"]
 mocks, _ = run_under_mocks(run, config)
 assert any(r.typ.endswith(":MiniCluster") for r in mocks.resources)
-print("pulumi_gcp" in sys.modules)
+print(json.dumps({{name: name in sys.modules for name in {modules!r}}}))
 """
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "False"
+    loaded: dict[str, bool] = json.loads(result.stdout)
+    return loaded
+
+
+def test_existing_cluster_stack_never_imports_pulumi_gcp() -> None:
+    assert _modules_loaded_evaluating("kind-local", ["pulumi_gcp", "pulumi_kubernetes"]) == {
+        "pulumi_gcp": False,
+        "pulumi_kubernetes": True,
+    }
+
+
+def test_generated_broker_config_needs_no_toml_parser_or_hostlist_library() -> None:
+    # Only a user-supplied flux.brokerConfig is parsed and checked; every
+    # other program run is spared loading the libraries that check it.
+    assert _modules_loaded_evaluating("lammps-cpu", ["tomllib", "ClusterShell", "pydantic"]) == {
+        "tomllib": False,
+        "ClusterShell": False,
+        "pydantic": True,
+    }
 
 
 @pytest.mark.parametrize("example", sorted((ROOT / "examples").glob("*/__main__.py")), ids=lambda p: p.parent.name)

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from flux_minicluster import SpecError, load_spec
+from flux_minicluster.spec import Toleration
 from flux_minicluster.stackconfig import spec_from_config
 
 
@@ -199,3 +200,13 @@ def test_secret_certificate_is_masked_in_repr(cpu_config: dict[str, Any]) -> Non
     spec = load_spec(cpu_config)
     secret_line = next(line for line in text.splitlines() if "secret-key" in line)
     assert secret_line.split('"')[1] not in repr(spec)
+
+
+def test_empty_defaults_are_not_shared_between_specs(cpu_config: dict[str, Any]) -> None:
+    first, second = load_spec(cpu_config), load_spec(cpu_config)
+    first.mini_cluster.pod.node_selector["zone"] = "a"
+    first.mini_cluster.job_labels["queue"] = "gpu"
+    first.mini_cluster.pod.tolerations.append(Toleration(key="gpu", operator="Exists"))
+    assert second.mini_cluster.pod.node_selector == {}
+    assert second.mini_cluster.job_labels == {}
+    assert second.mini_cluster.pod.tolerations == []

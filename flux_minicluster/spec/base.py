@@ -19,13 +19,20 @@ _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9
 
 
 class SpecModel(BaseModel):
-    """Base of every model: keys are camelCase in stacks, unknown keys are errors."""
+    """Base of every model: keys are camelCase in stacks, unknown keys are errors.
+
+    Validators are built on first use rather than at import: a program
+    validates one top-level model, which carries the nested ones inside it.
+    Empty defaults are written as ``{}`` and ``[]``; pydantic copies them for
+    each instance.
+    """
 
     model_config = ConfigDict(
         extra="forbid",
         alias_generator=to_camel,
         populate_by_name=True,
         validate_default=True,
+        defer_build=True,
     )
 
 

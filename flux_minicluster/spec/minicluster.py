@@ -25,8 +25,8 @@ _TOPOLOGY = re.compile(r"^(kary:[0-9]+|binomial|mincrit(:[0-9]+)?)$")
 class Resources(SpecModel):
     """Container requests and limits, as Kubernetes quantities."""
 
-    limits: dict[str, Quantity] = Field(default_factory=dict)
-    requests: dict[str, Quantity] = Field(default_factory=dict)
+    limits: dict[str, Quantity] = Field({})
+    requests: dict[str, Quantity] = Field({})
 
 
 class Volume(SpecModel):
@@ -37,7 +37,7 @@ class Volume(SpecModel):
     claim_name: str | None = Field(None, description="A claim: one of dataVolumes, or one that exists.")
     secret_name: str | None = Field(None, description="An existing Secret.")
     config_map_name: str | None = Field(None, description="An existing ConfigMap.")
-    items: dict[str, str] = Field(default_factory=dict, description="ConfigMap keys to file names.")
+    items: dict[str, str] = Field({}, description="ConfigMap keys to file names.")
     empty_dir: bool = Field(False, description="A fresh emptyDir.")
     empty_dir_medium: Literal["memory"] | None = Field(None, description="memory for a tmpfs.")
     empty_dir_size_limit: Quantity | None = None
@@ -86,9 +86,9 @@ class Container(SpecModel):
     image: str = Field(min_length=1, description="Container image with the application.")
     command: str | None = Field(None, description="Job the lead broker runs; none keeps the instance up.")
     working_dir: AbsolutePath | None = None
-    environment: dict[str, str] = Field(default_factory=dict)
+    environment: dict[str, str] = Field({})
     resources: Resources = Field(default_factory=Resources)
-    volumes: dict[DnsLabel, Volume] = Field(default_factory=dict, description="Volumes by name.")
+    volumes: dict[DnsLabel, Volume] = Field({}, description="Volumes by name.")
     commands: Commands = Field(default_factory=Commands)
     run_flux: bool | None = Field(None, description="Runs the broker; defaults to true for a lone container.")
     launcher: bool = Field(False, description="The command launches its own Flux jobs (workflow tools).")
@@ -126,10 +126,10 @@ class Toleration(SpecModel):
 class PodOptions(SpecModel):
     """Settings of every MiniCluster pod."""
 
-    node_selector: dict[str, str] = Field(default_factory=dict)
-    tolerations: list[Toleration] = Field(default_factory=list)
-    labels: Labels = Field(default_factory=dict)
-    annotations: dict[str, str] = Field(default_factory=dict)
+    node_selector: dict[str, str] = Field({})
+    tolerations: list[Toleration] = Field([])
+    labels: Labels = Field({})
+    annotations: dict[str, str] = Field({})
     service_account_name: DnsLabel | None = None
 
 
@@ -147,11 +147,11 @@ class MiniClusterSpec(SpecModel):
     flux: FluxOptions = Field(default_factory=FluxOptions)
     headless_name: DnsLabel | None = Field(None, description="Headless Service name; defaults to name.")
     pod: PodOptions = Field(default_factory=PodOptions)
-    job_labels: Labels = Field(default_factory=dict, description="Labels on the Job (for example a Kueue queue).")
+    job_labels: Labels = Field({}, description="Labels on the Job (for example a Kueue queue).")
     deadline_seconds: int | None = Field(None, ge=1, description="Active deadline of the Job.")
     allow_packing: bool = Field(False, description="Allow more brokers than node pool nodes.")
     data_volumes: dict[DnsLabel, DataVolume] = Field(
-        default_factory=dict, description="Claims created in the namespace, by name; mount them with claimName."
+        {}, description="Claims created in the namespace, by name; mount them with claimName."
     )
 
     @model_validator(mode="after")

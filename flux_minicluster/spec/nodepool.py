@@ -42,7 +42,7 @@ class Reservation(SpecModel):
 
     consume_type: Literal["ANY_RESERVATION", "NO_RESERVATION", "SPECIFIC_RESERVATION"]
     key: str | None = Field(None, description="compute.googleapis.com/reservation-name for a specific one.")
-    values: list[str] = Field(default_factory=list, description="Reservation names.")
+    values: list[str] = Field([], description="Reservation names.")
 
 
 class NodePoolSpec(SpecModel):
@@ -73,8 +73,8 @@ class NodePoolSpec(SpecModel):
     spot: bool = Field(False, description="Spot VMs: cheaper, can be preempted.")
     reservation: Reservation | None = Field(None, description="Reservation affinity.")
     gpu: Gpu | None = Field(None, description="Accelerators on each node.")
-    labels: Labels = Field(default_factory=dict, description="Kubernetes labels on every node.")
-    taints: list[Taint] = Field(default_factory=list, description="Taints on every node.")
+    labels: Labels = Field({}, description="Kubernetes labels on every node.")
+    taints: list[Taint] = Field([], description="Taints on every node.")
     disk_type: Literal["pd-standard", "pd-balanced", "pd-ssd", "hyperdisk-balanced"] = Field(
         "pd-balanced", description="Boot disk type."
     )
