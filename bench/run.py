@@ -178,6 +178,7 @@ def scale_section(sizes: list[int], runs: int) -> tuple[list[str], dict[int, flo
 def startup_section(runs: int) -> list[str]:
     rows = []
     for label, module in (
+        ("`from pydantic import BaseModel` (the library that validates the spec)", "pydantic.main"),
         ("`from flux_minicluster import load_spec` (the spec and its rules)", "flux_minicluster.spec"),
         ("`from flux_minicluster import FluxMiniCluster`", "flux_minicluster.component"),
     ):
