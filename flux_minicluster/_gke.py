@@ -60,5 +60,8 @@ def gke_kubernetes_provider(
     return k8s.Provider(
         names.child(name, "kubernetes"),
         kubeconfig=kubeconfig,
+        # The provider stays the same provider when the cluster's endpoint or
+        # CA changes (a CA rotation), instead of replacing every object on it.
+        cluster_identifier=pulumi.Output.from_input(cluster if cluster is not None else pool.cluster),
         opts=pulumi.ResourceOptions(parent=parent),
     )

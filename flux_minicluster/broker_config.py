@@ -1,8 +1,8 @@
 """The Flux broker configuration (TOML) every rank of a MiniCluster reads.
 
 It is what the Flux Operator would write itself, with one change: the
-certificate path points at the file each rank installs from our Secret, so
-the secret key never has to sit in the MiniCluster object or its ConfigMap.
+certificate path names the file that comes from our Secret, so the secret
+key never has to sit in the MiniCluster object or a ConfigMap.
 The text is written by a TOML library, so it is valid by construction; a
 user-supplied replacement is parsed and checked before anything is created,
 because a broker that meets an unterminated array spins forever instead of
@@ -19,13 +19,20 @@ import tomli_w
 from . import fluxfacts
 
 
-def broker_config(*, name: str, namespace: str, headless_name: str, max_size: int, queue_policy: str) -> dict[str, Any]:
+#: Characters a POSIX shell expands inside an unquoted heredoc, which is how
+#: the Flux Operator writes ``spec.flux.brokerConfig`` into ``broker.toml``.
+SHELL_EXPANDED = ("$", "`", "\\")
+
+
+def broker_config(
+    *, name: str, namespace: str, headless_name: str, max_size: int, queue_policy: str, cert_path: str
+) -> dict[str, Any]:
     """The broker config as a TOML-shaped dict; ranks cover ``max_size`` hosts."""
     return {
         "access": {"allow-guest-user": True, "allow-root-owner": True},
         "resource": {"path": fluxfacts.RESOURCE_PATH},
         "bootstrap": {
-            "curve_cert": fluxfacts.CERT_BROKER_PATH,
+            "curve_cert": cert_path,
             "default_port": fluxfacts.BROKER_PORT,
             "default_bind": fluxfacts.BROKER_BIND,
             "default_connect": fluxfacts.broker_connect_template(headless_name, namespace),
@@ -41,11 +48,23 @@ def broker_config_text(config: dict[str, Any]) -> str:
     return tomli_w.dumps(config)
 
 
-def check_broker_config(text: str, *, name: str, max_size: int) -> list[str]:
+def shell_expanded_characters(text: str) -> list[str]:
+    """Why the operator's shell would change this broker config (empty if it would not)."""
+    found = [char for char in SHELL_EXPANDED if char in text]
+    if not found:
+        return []
+    shown = " ".join(repr(char) for char in found)
+    return [
+        f"contains {shown}: the Flux Operator writes the broker config through an unquoted shell "
+        "heredoc, which would expand them; remove them or use backend: native"
+    ]
+
+
+def check_broker_config(text: str, *, name: str, max_size: int, cert_path: str) -> list[str]:
     """Every reason a broker config would not boot this MiniCluster (empty if none).
 
     Checks what a real broker needs: valid TOML, a ``[bootstrap]`` table with an
-    absolute ``curve_cert`` (the path where each rank installs our
+    absolute ``curve_cert`` equal to ``cert_path`` (where the backend puts our
     certificate), an integer port, bind and connect templates, and ``hosts``
     that name every rank from ``NAME-0`` (the lead broker) to
     ``NAME-(maxSize-1)``.
@@ -65,11 +84,8 @@ def check_broker_config(text: str, *, name: str, max_size: int) -> list[str]:
     cert = bootstrap.get("curve_cert")
     if not isinstance(cert, str) or not posixpath.isabs(cert):
         problems.append("bootstrap.curve_cert must be an absolute path")
-    elif posixpath.normpath(cert) != fluxfacts.CERT_BROKER_PATH:
-        problems.append(
-            f"bootstrap.curve_cert must be {fluxfacts.CERT_BROKER_PATH}, where each rank "
-            "installs the certificate from its Secret"
-        )
+    elif posixpath.normpath(cert) != cert_path:
+        problems.append(f"bootstrap.curve_cert must be {cert_path}, where each rank finds the certificate from its Secret")
     port = bootstrap.get("default_port")
     if type(port) is not int or not 0 <= port <= 65535:
         problems.append("bootstrap.default_port must be an integer from 0 to 65535")

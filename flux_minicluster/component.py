@@ -1,8 +1,9 @@
 """``FluxMiniCluster``: one Flux instance on Kubernetes, as a Pulumi component.
 
 A thin adapter: the spec is validated first (bad input registers nothing),
-the builders shape every object, and this module only turns them into
-resources with the options that keep updates safe and previews calm.
+the builders shape every object, and the options each resource gets come
+from one table (``lifecycle.py``), so updates keep a running instance unless
+the change needs a new one, and never leave brokers disagreeing.
 """
 
 from __future__ import annotations
@@ -12,18 +13,20 @@ from collections.abc import Mapping
 from typing import Any
 
 import pulumi
-import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from . import fluxfacts, names
+from ._kubernetes import register
 from .certificate import SECRET_BYTES, certificate_text
 from .endpoint import lead_broker
-from .kubernetes_objects import REPLACE_ON_CHANGE_FIELDS, KubernetesObject, kubernetes_objects
+from .kubernetes_objects import JOB, MINICLUSTER, NAMESPACE, PATCH_ROLES, SIZE, kubernetes_objects
+from .lifecycle import LIFECYCLE, NODE_POOL, OPERATOR
+from .operator_component import FluxOperator
 from .spec import ExperimentSpec, load_spec
 
 
 class FluxMiniCluster(pulumi.ComponentResource):
-    """A GKE node pool (optional), the Flux Operator, one MiniCluster and its data volumes."""
+    """A GKE node pool (optional), one Flux MiniCluster and its data volumes."""
 
     lead_broker: pulumi.Output[dict[str, Any]]
     """Rank 0: host, port, local URI, pod selector and kubectl commands."""
@@ -34,7 +37,7 @@ class FluxMiniCluster(pulumi.ComponentResource):
     namespace: pulumi.Output[str]
     """Namespace of the MiniCluster."""
     minicluster_name: pulumi.Output[str]
-    """Name of the MiniCluster object."""
+    """Name of the MiniCluster (the Job of the native backend, the MiniCluster object of the operator backend)."""
     node_pool_name: pulumi.Output[str | None]
     """Name of the GKE node pool, or None when the cluster brings its own nodes."""
     certificate: pulumi.Output[str]
@@ -55,14 +58,16 @@ class FluxMiniCluster(pulumi.ComponentResource):
     ) -> None:
         """Declare the experiment ``args`` (a spec, or a dict in stack-config form).
 
-        ``curve_certificate`` replaces the generated certificate (pass a
-        secret). ``cluster`` overrides ``nodePool.cluster``, for example with
-        the id of a cluster this program creates, so the pool waits for it.
-        ``node_pool_options`` are merged into the node pool's options (for
-        ``ignore_changes`` or ``protect``, which have no effect on a component).
-        The Kubernetes provider comes from ``opts.providers``; without one it
-        is built for the node pool's GKE cluster, never taken from the ambient
-        kubeconfig.
+        ``name`` names the component and every child's resource (``NAME-job``);
+        keep it when you edit the experiment, since a new name means new
+        resources. ``curve_certificate`` replaces the generated certificate
+        (pass a secret). ``cluster`` overrides ``nodePool.cluster``, for
+        example with the id of a cluster this program creates, so the pool
+        waits for it. ``node_pool_options`` are merged into the node pool's
+        options (for ``ignore_changes`` or ``protect``, which have no effect
+        on a component). The Kubernetes provider comes from ``opts.providers``;
+        without one it is built for the node pool's GKE cluster, never taken
+        from the ambient kubeconfig.
         """
         spec = load_spec(args)  # raises SpecError before anything is registered
         k8s_provider = _kubernetes_provider(opts)
@@ -73,63 +78,60 @@ class FluxMiniCluster(pulumi.ComponentResource):
             )
         super().__init__(names.COMPONENT_TYPE, name, None, opts)
         mc = spec.mini_cluster
+        outside: dict[str, pulumi.Resource] = {}
 
         node_pool = None
         if spec.node_pool is not None:
             from ._gke import gke_kubernetes_provider, node_pool_resource
 
-            node_pool = node_pool_resource(self, name, spec, cluster=cluster, extra=node_pool_options)
+            node_pool = outside[NODE_POOL] = node_pool_resource(
+                self, name, spec, cluster=cluster, extra=node_pool_options
+            )
             if k8s_provider is None:
                 k8s_provider = gke_kubernetes_provider(self, name, spec, cluster=cluster)
         assert k8s_provider is not None  # passed in, or built for the node pool's cluster
         self.kubernetes_provider = k8s_provider
-        k8s_opts = pulumi.ResourceOptions(parent=self, provider=k8s_provider)
 
-        # The operator's CRD and controller; its own namespace, independent of
-        # the node pool so both are created in parallel.
-        operator = None
         if spec.operator.install:
-            operator = k8s.yaml.v2.ConfigFile(
+            # For a cluster that runs this one experiment; shared clusters
+            # install the operator once, on their own (FluxOperator).
+            outside[OPERATOR] = FluxOperator(
                 names.operator(name),
-                file=fluxfacts.flux_operator_manifest_url(spec.operator.version),
-                opts=k8s_opts,
+                image=spec.operator.image,
+                opts=pulumi.ResourceOptions(parent=self, providers=[k8s_provider]),
             )
 
         certificate = self._certificate(name, spec, curve_certificate)
-        namespace_obj, secret_obj, *claim_objs, minicluster_obj = kubernetes_objects(spec, certificate)
-
-        namespace = _kubernetes_resource(name, namespace_obj, k8s_opts)
-        in_namespace = pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=[namespace]))
-        secret = _kubernetes_resource(name, secret_obj, in_namespace)
-        claims = [_kubernetes_resource(name, claim, in_namespace) for claim in claim_objs]
-        # Everything but size changes the Job the operator made, which it does
-        # not reconcile: replace the MiniCluster whole (deleting the old one
-        # first, as names are fixed) instead of leaving a half-updated instance.
-        # Depending on the operator, node pool, Secret and claims also orders
-        # destroy: the MiniCluster's pods go first.
-        waits_for = [r for r in (operator, node_pool, secret, *claims) if r is not None]
-        minicluster = _kubernetes_resource(
-            name,
-            minicluster_obj,
-            pulumi.ResourceOptions.merge(
-                in_namespace,
-                pulumi.ResourceOptions(
-                    depends_on=waits_for,
-                    replace_on_changes=list(REPLACE_ON_CHANGE_FIELDS),
-                    delete_before_replace=True,
-                ),
-            ),
-        )
+        by_role: dict[str, list[pulumi.Resource]] = {role: [resource] for role, resource in outside.items()}
+        for obj in kubernetes_objects(spec, certificate):
+            rules = LIFECYCLE[obj.role]
+            related = [r for role in rules.depends_on for r in by_role.get(role, [])]
+            options = pulumi.ResourceOptions(
+                parent=self,
+                provider=k8s_provider,
+                depends_on=related or None,
+                replace_on_changes=list(rules.replace_on_changes) or None,
+                ignore_changes=list(rules.ignore_changes) or None,
+                replace_with=[r for role in rules.replace_with for r in by_role.get(role, [])] or None,
+                # Fixed names: the old object must go before its replacement comes.
+                delete_before_replace=True,
+                retain_on_delete=obj.retain_on_delete or None,
+            )
+            resource = register(names.child(name, obj.suffix), obj.body, options, patch=obj.role in PATCH_ROLES)
+            by_role.setdefault(obj.role, []).append(resource)
 
         endpoint = lead_broker(mc).as_dict()
-        # Outputs that resolve once the MiniCluster exists, so a program that
-        # exports them waits for it.
-        ready = minicluster.id
-        self.lead_broker = ready.apply(lambda _: endpoint)
-        self.lead_broker_host = ready.apply(lambda _: str(endpoint["host"]))
-        self.submit_command = ready.apply(lambda _: str(endpoint["submit_command"]))
-        self.namespace = namespace.id.apply(lambda _: mc.namespace)
-        self.minicluster_name = ready.apply(lambda _: mc.name)
+        # Outputs resolve once the instance is up: every broker ready (native,
+        # waiting for jobs), the command done (native, with a command), or the
+        # MiniCluster object accepted (operator).
+        (ready,) = by_role.get(SIZE) or by_role.get(JOB) or by_role[MINICLUSTER]
+        ready_id = ready.id  # type: ignore[attr-defined]
+        self.lead_broker = ready_id.apply(lambda _: endpoint)
+        self.lead_broker_host = ready_id.apply(lambda _: str(endpoint["host"]))
+        self.submit_command = ready_id.apply(lambda _: str(endpoint["submit_command"]))
+        (namespace,) = by_role[NAMESPACE]
+        self.namespace = namespace.id.apply(lambda _: mc.namespace)  # type: ignore[attr-defined]
+        self.minicluster_name = ready_id.apply(lambda _: mc.name)
         self.node_pool_name = node_pool.name if node_pool is not None else pulumi.Output.from_input(None)
         self.certificate = certificate
         self.register_outputs(
@@ -160,30 +162,6 @@ class FluxMiniCluster(pulumi.ComponentResource):
         return pulumi.Output.secret(
             secret_bytes.base64.apply(lambda b64: certificate_text(base64.b64decode(b64), lead))
         )
-
-
-def _kubernetes_resource(name: str, obj: KubernetesObject, opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
-    """One builder object as a resource named ``NAME-<suffix>``, kept on destroy if it asks."""
-    body = obj.body
-    opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(retain_on_delete=obj.retain_on_delete or None))
-    resource_name = names.child(name, obj.suffix)
-    kind = body["kind"]
-    if kind == "Namespace":
-        return k8s.core.v1.Namespace(resource_name, metadata=body["metadata"], opts=opts)
-    if kind == "Secret":
-        return k8s.core.v1.Secret(
-            resource_name, metadata=body["metadata"], type=body["type"], string_data=body["stringData"], opts=opts
-        )
-    if kind == "PersistentVolumeClaim":
-        return k8s.core.v1.PersistentVolumeClaim(resource_name, metadata=body["metadata"], spec=body["spec"], opts=opts)
-    return k8s.apiextensions.CustomResource(
-        resource_name,
-        api_version=body["apiVersion"],
-        kind=kind,
-        metadata=body["metadata"],
-        spec=body["spec"],
-        opts=opts,
-    )
 
 
 def _kubernetes_provider(opts: pulumi.ResourceOptions | None) -> pulumi.ProviderResource | None:

@@ -37,8 +37,10 @@ def lead_broker(mc: MiniClusterSpec) -> LeadBroker:
     exec_prefix = f"kubectl exec -it -n {mc.namespace} -c {container} {pod} --"
 
     def in_instance(command: str) -> str:
-        script = f". {fluxfacts.FLUX_VIEW_ENV_SCRIPT} && flux proxy {fluxfacts.LOCAL_URI} {command}"
-        return f"{exec_prefix} bash -c {shlex.quote(script)}"
+        # The entrypoint's environment script puts Flux on PATH and names the
+        # instance's socket in $fluxsocket, whichever backend wrote it.
+        script = f'. {fluxfacts.FLUX_VIEW_ENV_SCRIPT} && flux proxy "${fluxfacts.FLUX_SOCKET_VARIABLE}" {command}'
+        return f"{exec_prefix} sh -c {shlex.quote(script)}"
 
     return LeadBroker(
         host=host,
@@ -47,6 +49,6 @@ def lead_broker(mc: MiniClusterSpec) -> LeadBroker:
         selector=selector,
         namespace=mc.namespace,
         container=container,
-        shell_command=in_instance("bash"),
+        shell_command=in_instance('"$(command -v bash || echo sh)"'),
         submit_command=in_instance(f"flux submit --watch -N {mc.size} hostname"),
     )

@@ -1,9 +1,11 @@
 """Facts about Flux and the Flux Operator, each defined once and named.
 
-Every path, port and template here is what the Flux Operator's entrypoint and
-a Flux broker expect; the builders take them from this module so that the
-broker config, the certificate mount and the lead-broker endpoint cannot drift
-apart.
+Every path, port and template here is what a Flux broker and the Flux
+Operator (main branch, commit 0d75cef8, the manifest this package vendors)
+expect. Both backends use the operator's layout of the Flux tree, so the
+broker config, the exported commands and the certificate paths cannot drift
+apart. Release 0.2.1 of the operator used ``/mnt/flux/view`` for everything
+and is not supported.
 """
 
 from __future__ import annotations
@@ -12,31 +14,58 @@ from __future__ import annotations
 MINICLUSTER_API_VERSION = "flux-framework.org/v1alpha2"
 MINICLUSTER_KIND = "MiniCluster"
 
-#: Where the flux-view init container puts a Flux install; the operator's default.
+#: The Flux tree in every broker pod: an emptyDir at ``/mnt/flux`` into which
+#: the view image's init container copies a Flux install (``view``) and the
+#: spack tree its files link into (``software``); ``config`` holds what one
+#: instance writes (R, broker config, run and state directories).
 FLUX_VIEW_MOUNT = "/mnt/flux"
+FLUX_VIEW_ROOT = f"{FLUX_VIEW_MOUNT}/view"
+FLUX_SOFTWARE_ROOT = f"{FLUX_VIEW_MOUNT}/software"
 FLUX_CONFIG_ROOT = f"{FLUX_VIEW_MOUNT}/config"
 DEFAULT_FLUX_VIEW_IMAGE = "ghcr.io/converged-computing/flux-view-ubuntu:tag-noble"
+#: Inside a view image, ``/opt/view`` links to ``/opt/views/._view/<hash>``,
+#: whose files link into ``/opt/software``.
+VIEW_IMAGE_VIEWS = "/opt/views/._view"
+VIEW_IMAGE_SOFTWARE = "/opt/software"
 
 #: TCP port of the broker overlay (ZeroMQ with CURVE), the operator's default.
 BROKER_PORT = 8050
 BROKER_BIND = "tcp://eth0:%p"
 
-#: The resource file (R) the operator's entrypoint writes from the hostlist.
+#: Where each instance keeps its state, and the broker options that name it.
+BROKER_CONFIG_DIR = f"{FLUX_CONFIG_ROOT}/etc/flux/config"
 RESOURCE_PATH = f"{FLUX_CONFIG_ROOT}/etc/flux/system/R"
-ARCHIVE_DBPATH = f"{FLUX_CONFIG_ROOT}/var/lib/flux/job-archive.sqlite"
-LOCAL_URI = f"local://{FLUX_CONFIG_ROOT}/run/flux/local"
+CRON_DIR = f"{FLUX_CONFIG_ROOT}/etc/flux/system/cron.d"
+STATE_DIR = f"{FLUX_CONFIG_ROOT}/var/lib/flux"
+ARCHIVE_DBPATH = f"{STATE_DIR}/job-archive.sqlite"
+RUN_DIR = f"{FLUX_CONFIG_ROOT}/run/flux"
+LOCAL_URI = f"local://{RUN_DIR}/local"
+#: Written by the entrypoint of either backend: puts Flux on PATH and sets
+#: ``fluxsocket`` to the local URI. Exported commands source it.
 FLUX_VIEW_ENV_SCRIPT = f"{FLUX_VIEW_MOUNT}/flux-view.sh"
+FLUX_SOCKET_VARIABLE = "fluxsocket"
 
-#: Where our certificate Secret is mounted (read-only, mode 0644 as Kubernetes
-#: makes it) and where each rank copies it with mode 0600 before the broker
-#: starts. The operator keeps writing its own certificate to ``curve.cert``
-#: beside it; our broker config names ours, so that one is never used.
+#: The certificate Secret, its key, and where the Flux container mounts it.
 CERT_SECRET_KEY = "curve.cert"
 CERT_MOUNT_DIR = "/flux_minicluster/curve"
-CERT_BROKER_PATH = f"{FLUX_CONFIG_ROOT}/curve/minicluster.cert"
 CERT_VOLUME_NAME = "flux-minicluster-curve"
+#: Native backend: the broker reads the Secret's file as mounted, mode 0400.
+CERT_FILE_MODE = 0o400
+NATIVE_CERT_PATH = f"{CERT_MOUNT_DIR}/{CERT_SECRET_KEY}"
+#: Operator backend: its per-container volumes set no file mode (0644, which a
+#: broker refuses), so each rank copies the file to a 0600 one first.
+OPERATOR_CERT_PATH = f"{FLUX_CONFIG_ROOT}/curve/minicluster.cert"
 
-#: Label that Kubernetes (1.28 and later) puts on every pod of an Indexed Job.
+#: Native backend: the ConfigMap with the broker config and the scripts.
+NATIVE_CONFIG_MOUNT = "/flux_minicluster/config"
+NATIVE_CONFIG_VOLUME = "flux-minicluster-config"
+FLUX_VIEW_VOLUME = "flux-view"
+BROKER_CONFIG_KEY = "broker.toml"
+INIT_SCRIPT_KEY = "init.sh"
+ENTRYPOINT_KEY = "entrypoint.sh"
+READY_SCRIPT_KEY = "ready.sh"
+
+#: Labels that Kubernetes puts on every pod of an Indexed Job (1.28 and later).
 COMPLETION_INDEX_LABEL = "batch.kubernetes.io/job-completion-index"
 JOB_NAME_LABEL = "job-name"
 
@@ -49,14 +78,14 @@ GPU_TAINT_KEY = "nvidia.com/gpu"
 GPU_TAINT_VALUE = "present"
 GPU_RESOURCE = "nvidia.com/gpu"
 
-#: Release of the Flux Operator this package installs by default, and where its
-#: single-file manifest is published.
-FLUX_OPERATOR_VERSION = "0.2.1"
-
-
-def flux_operator_manifest_url(version: str) -> str:
-    """The release manifest (Namespace, CRD, RBAC, Deployment) of one version."""
-    return f"https://github.com/flux-framework/flux-operator/releases/download/{version}/flux-operator.yaml"
+#: The Flux Operator this package installs: its manifest is vendored from this
+#: commit (package data), never fetched.
+FLUX_OPERATOR_COMMIT = "0d75cef855dee5351d68e32ec139a70e892b5268"
+FLUX_OPERATOR_MANIFEST = "manifests/flux-operator-0d75cef8.yaml"
+FLUX_OPERATOR_NAMESPACE = "operator-system"
+FLUX_OPERATOR_DEPLOYMENT = "operator-controller-manager"
+#: What the manifest runs; a moving tag, so README recommends pinning a digest.
+FLUX_OPERATOR_IMAGE = "ghcr.io/flux-framework/flux-operator:latest"
 
 
 def service_domain(headless_name: str, namespace: str) -> str:

@@ -9,8 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 COMPONENT_TYPE = "flux-minicluster:index:FluxMiniCluster"
+OPERATOR_COMPONENT_TYPE = "flux-minicluster:index:FluxOperator"
 NODE_POOL_TYPE = "gcp:container/nodePool:NodePool"
-OPERATOR_TYPE = "kubernetes:yaml/v2:ConfigFile"
+
+#: The name the stack program gives its component: fixed, so that editing the
+#: experiment (even renaming the MiniCluster) never changes a resource's URN.
+STACK_COMPONENT = "experiment"
 
 
 def child(name: str, suffix: str) -> str:
@@ -29,7 +33,7 @@ def certificate_secret_bytes(name: str) -> str:
     return child(name, "curve-secret-bytes")
 
 
-def kubernetes_type(body: dict[str, Any]) -> str:
-    """The Pulumi type token of a Kubernetes object (``kubernetes:core/v1:Secret``)."""
+def kubernetes_type(body: dict[str, Any], *, patch: bool = False) -> str:
+    """The Pulumi type token of a Kubernetes object (``kubernetes:core/v1:Secret``) or of a patch of one."""
     group, _, version = body["apiVersion"].rpartition("/")
-    return f"kubernetes:{group or 'core'}/{version}:{body['kind']}"
+    return f"kubernetes:{group or 'core'}/{version}:{body['kind']}{'Patch' if patch else ''}"

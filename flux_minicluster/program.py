@@ -11,8 +11,9 @@ from typing import Any
 
 import pulumi
 
-from .errors import SpecError
-from .stackconfig import CONFIG_NAMESPACE, StackConfig, spec_from_config
+from . import names
+from .errors import Problem, SpecError
+from .stackconfig import CONFIG_NAMESPACE, PLAINTEXT_CERTIFICATE, StackConfig, spec_from_config
 
 #: Keys of the stack configuration, except the secret certificate.
 CONFIG_KEYS = ("nodePool", "miniCluster", "operator", "kubernetes")
@@ -29,6 +30,9 @@ def read_config(config: pulumi.Config) -> StackConfig:
     # spec only wrapped as a Pulumi secret.
     certificate = config.get("curveCertificate")
     if certificate is not None:
+        if not pulumi.runtime.is_config_secret(f"{CONFIG_NAMESPACE}:curveCertificate"):
+            # A secret key in plaintext in a stack file ends up in git.
+            raise SpecError([Problem("curveCertificate", PLAINTEXT_CERTIFICATE)])
         values["curveCertificate"] = certificate
     return spec_from_config(values)
 
@@ -50,12 +54,12 @@ def run() -> None:
         kubeconfig = None
         if spec.kubernetes.kubeconfig:
             with open(os.path.expanduser(spec.kubernetes.kubeconfig), encoding="utf-8") as file:
-                kubeconfig = file.read()
+                # Its credentials would sit in plaintext in the provider's state otherwise.
+                kubeconfig = pulumi.Output.secret(file.read())
         provider = k8s.Provider("kubernetes", context=spec.kubernetes.context, kubeconfig=kubeconfig)
         opts = pulumi.ResourceOptions(providers=[provider])
 
-    name = spec.mini_cluster.name
-    cluster = FluxMiniCluster(name, spec, opts)
+    cluster = FluxMiniCluster(names.STACK_COMPONENT, spec, opts)
     pulumi.export("leadBrokerHost", cluster.lead_broker_host)
     pulumi.export("leadBroker", cluster.lead_broker)
     pulumi.export("submitCommand", cluster.submit_command)

@@ -15,8 +15,9 @@ import yaml
 
 from . import fluxfacts, names
 from .certificate import SECRET_BYTES, certificate_text
-from .kubernetes_objects import kubernetes_objects
+from .kubernetes_objects import PATCH_ROLES, kubernetes_objects
 from .nodepool_args import node_pool_args
+from .operator_manifest import CRD_KIND, object_suffix, operator_objects
 from .spec import ExperimentSpec
 
 REDACTED = "<redacted: the CURVE certificate holds the secret key; render with --show-secrets>"
@@ -37,24 +38,34 @@ class RenderedResource:
 def rendered_resources(
     spec: ExperimentSpec,
     *,
+    name: str = names.STACK_COMPONENT,
     show_secrets: bool = False,
     certificate_encrypted: bool = False,
 ) -> list[RenderedResource]:
-    """All resources of one experiment, in creation order."""
-    mc = spec.mini_cluster
+    """All resources of one experiment, in creation order, named as the
+    component ``name`` names them (the stack program's by default)."""
     resources = []
     if spec.node_pool is not None:
-        resources.append(
-            RenderedResource(names.NODE_POOL_TYPE, names.node_pool(mc.name), node_pool_args(spec.node_pool))
-        )
+        resources.append(RenderedResource(names.NODE_POOL_TYPE, names.node_pool(name), node_pool_args(spec.node_pool)))
     if spec.operator.install:
-        url = fluxfacts.flux_operator_manifest_url(spec.operator.version)
-        resources.append(RenderedResource(names.OPERATOR_TYPE, names.operator(mc.name), {"file": url}))
+        operator = names.operator(name)
+        for obj in operator_objects(spec.operator.image):
+            resources.append(
+                RenderedResource(
+                    names.kubernetes_type(obj),
+                    names.child(operator, object_suffix(obj)),
+                    obj,
+                    retain_on_delete=obj["kind"] == CRD_KIND,
+                )
+            )
     certificate = _certificate(spec, show_secrets=show_secrets, encrypted=certificate_encrypted)
-    for obj in kubernetes_objects(spec, certificate):
+    for kobj in kubernetes_objects(spec, certificate):
         resources.append(
             RenderedResource(
-                names.kubernetes_type(obj.body), names.child(mc.name, obj.suffix), obj.body, obj.retain_on_delete
+                names.kubernetes_type(kobj.body, patch=kobj.role in PATCH_ROLES),
+                names.child(name, kobj.suffix),
+                kobj.body,
+                kobj.retain_on_delete,
             )
         )
     return resources
@@ -73,7 +84,11 @@ def _certificate(spec: ExperimentSpec, *, show_secrets: bool, encrypted: bool) -
 
 
 class _Dumper(yaml.SafeDumper):
-    """Block style for multi-line strings (broker config, scripts), sorted nowhere."""
+    """Block style for multi-line strings (broker config, scripts), sorted nowhere,
+    and every value written out where it is used (no YAML anchors)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:

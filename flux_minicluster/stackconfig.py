@@ -22,6 +22,10 @@ from .spec.base import SpecModel
 
 CONFIG_NAMESPACE = "flux-minicluster"
 SECRET_KEYS = frozenset({"curveCertificate"})
+PLAINTEXT_CERTIFICATE = (
+    "holds a secret key in plaintext; remove it and set it encrypted: "
+    f"pulumi config set --secret {CONFIG_NAMESPACE}:curveCertificate < my.cert"
+)
 
 
 class KubernetesTarget(SpecModel):
@@ -44,6 +48,19 @@ class StackConfig(ExperimentSpec):
             raise_rule_errors(
                 "StackConfig",
                 [(("kubernetes",), "name the cluster (context, kubeconfig) when the stack declares no nodePool")],
+            )
+        if self.node_pool is not None and self.kubernetes is not None:
+            # The pool would be made on nodePool.cluster and the brokers sent
+            # wherever the context points: possibly another cluster.
+            raise_rule_errors(
+                "StackConfig",
+                [
+                    (
+                        ("kubernetes",),
+                        "a stack with nodePool reaches its GKE cluster directly; remove kubernetes "
+                        "(or remove nodePool to use a cluster that has its own nodes)",
+                    )
+                ],
             )
         return self
 
@@ -103,6 +120,8 @@ def read_stack(stack: str | Path) -> StackFile:
             # it, so it is checked when the program runs, not here.
             encrypted.add(key)
             continue
+        if key in SECRET_KEYS:
+            raise SpecError([Problem(key, PLAINTEXT_CERTIFICATE)])
         values[key] = value
     name = path.name.removeprefix("Pulumi.").removesuffix(".yaml").removesuffix(".yml")
     return StackFile(name=name, path=path, spec=spec_from_config(values), encrypted_keys=frozenset(encrypted))

@@ -100,16 +100,22 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
 
 def run_under_mocks(
-    program: Callable[[], Any], config: dict[str, Any] | None = None, *, project: str = "flux-minicluster"
+    program: Callable[[], Any],
+    config: dict[str, Any] | None = None,
+    *,
+    project: str = "flux-minicluster",
+    secret_keys: list[str] | None = None,
 ) -> tuple[RecordingMocks, Any]:
     """Run ``program`` in a fresh mock engine; returns the mocks and what it returned,
-    with every Output in that value resolved."""
+    with every Output in that value resolved. ``secret_keys`` names the config
+    keys that a stack file holds encrypted (``pulumi config set --secret``)."""
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     mocks = RecordingMocks()
     pulumi.runtime.set_mocks(mocks, project=project, stack="test", preview=False)
     pulumi.runtime.set_all_config(
-        {key: value if isinstance(value, str) else json.dumps(value) for key, value in (config or {}).items()}
+        {key: value if isinstance(value, str) else json.dumps(value) for key, value in (config or {}).items()},
+        list(secret_keys or []),
     )
     result: dict[str, Any] = {}
 
@@ -122,7 +128,7 @@ def run_under_mocks(
     try:
         evaluate()
     finally:
-        pulumi.runtime.set_all_config({})
+        pulumi.runtime.set_all_config({}, [])
         loop.close()
         asyncio.set_event_loop(None)
     return mocks, result.get("resolved")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -14,21 +13,24 @@ from .base import SpecModel
 from .minicluster import MiniClusterSpec
 from .nodepool import NodePoolSpec
 
-_VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
-
 
 class OperatorSpec(SpecModel):
-    """Whether and which Flux Operator release is installed on the cluster."""
+    """Installing the Flux Operator from the manifest this package vendors.
 
-    install: bool = Field(True, description="Install the operator; false when the cluster has it.")
-    version: str = Field(fluxfacts.FLUX_OPERATOR_VERSION, description="Operator release to install.")
+    The operator, its CRD and its cluster roles belong to the whole cluster:
+    install it once per cluster (``examples/flux-operator``), not with every
+    experiment. ``install: true`` is for a cluster that runs one experiment.
+    """
 
-    @field_validator("version")
-    @classmethod
-    def _release_version(cls, value: str) -> str:
-        if not _VERSION.match(value):
-            raise ValueError(f"{value!r} is not a release version such as {fluxfacts.FLUX_OPERATOR_VERSION}")
-        return value
+    install: bool = Field(
+        False, description="Install the Flux Operator with this stack; leave false when the cluster has it."
+    )
+    image: str | None = Field(
+        None,
+        min_length=1,
+        description="Controller image, best pinned by digest; defaults to the manifest's "
+        f"{fluxfacts.FLUX_OPERATOR_IMAGE}.",
+    )
 
 
 class ExperimentSpec(SpecModel):

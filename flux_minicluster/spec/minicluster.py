@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from .. import fluxfacts
-from ..broker_config import check_broker_config
+from ..broker_config import check_broker_config, shell_expanded_characters
 from ..errors import Location, raise_rule_errors
 from .base import AbsolutePath, DnsLabel, Labels, Quantity, SpecModel, check_dns_label
 
@@ -16,7 +16,11 @@ from .base import AbsolutePath, DnsLabel, Labels, Quantity, SpecModel, check_dns
 #: its namespace, and these belong to the system or to the operator itself.
 RESERVED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease", "operator-system"})
 #: Paths the operator and this package mount into the Flux container.
-RESERVED_MOUNTS = ("/mnt/flux", "/flux_operator", fluxfacts.CERT_MOUNT_DIR)
+RESERVED_MOUNTS = ("/mnt/flux", "/flux_operator", "/flux_minicluster")
+#: Volume names this package gives its own volumes in every pod.
+RESERVED_VOLUMES = frozenset(
+    {fluxfacts.CERT_VOLUME_NAME, fluxfacts.NATIVE_CONFIG_VOLUME, fluxfacts.FLUX_VIEW_VOLUME}
+)
 
 _DURATION = re.compile(r"^[0-9]+(ms|s|m|h)$")
 _TOPOLOGY = re.compile(r"^(kary:[0-9]+|binomial|mincrit(:[0-9]+)?)$")
@@ -139,10 +143,22 @@ class MiniClusterSpec(SpecModel):
     name: DnsLabel = Field(description="MiniCluster name; pods are NAME-0 ... NAME-(maxSize-1).")
     namespace: DnsLabel = Field(description="A namespace of its own (created).")
     size: int = Field(ge=1, description="Brokers started.")
-    max_size: int | None = Field(None, ge=1, description="Brokers the instance can grow to; defaults to size.")
-    min_size: int | None = Field(None, ge=1, description="Brokers that must be up to start; defaults to size.")
+    max_size: int | None = Field(
+        None, ge=1, description="Brokers the instance can grow to (the broker hostlist); defaults to size."
+    )
+    min_size: int = Field(
+        1, ge=1, description="Brokers that must be online before the instance runs jobs (broker.quorum)."
+    )
     tasks: int | None = Field(None, ge=1, description="Tasks of the command; defaults to size.")
     interactive: bool = Field(False, description="Keep the instance up after the command.")
+    backend: Literal["native", "operator"] = Field(
+        "native",
+        description="native: a headless Service and an Indexed Job, no operator; "
+        "operator: a MiniCluster object for an installed Flux Operator.",
+    )
+    ready_timeout_minutes: int = Field(
+        30, ge=1, description="How long pulumi up waits for every broker to join the instance."
+    )
     containers: list[Container] = Field(min_length=1)
     flux: FluxOptions = Field(default_factory=FluxOptions)
     headless_name: DnsLabel | None = Field(None, description="Headless Service name; defaults to name.")
@@ -160,8 +176,6 @@ class MiniClusterSpec(SpecModel):
         # the rendered object says what will run rather than leaving it to the
         # operator's reconcile loop.
         self.max_size = self.max_size or self.size
-        self.min_size = self.min_size or self.size
-        self.tasks = self.tasks or self.size
         self.headless_name = self.headless_name or self.name
         if len(self.containers) == 1 and self.containers[0].run_flux is None:
             self.containers[0].run_flux = True
@@ -188,10 +202,20 @@ class MiniClusterSpec(SpecModel):
         broken += self._container_rules()
         broken += self._data_volume_rules()
         if self.flux.broker_config is not None:
-            for problem in check_broker_config(self.flux.broker_config, name=self.name, max_size=self.max_size):
-                broken.append((("flux", "brokerConfig"), problem))
+            cert_path = fluxfacts.NATIVE_CERT_PATH if self.backend == "native" else fluxfacts.OPERATOR_CERT_PATH
+            problems = check_broker_config(
+                self.flux.broker_config, name=self.name, max_size=self.max_size, cert_path=cert_path
+            )
+            if self.backend == "operator":
+                problems += shell_expanded_characters(self.flux.broker_config)
+            broken += [(("flux", "brokerConfig"), problem) for problem in problems]
         raise_rule_errors("MiniClusterSpec", broken)
         return self
+
+    @property
+    def effective_tasks(self) -> int:
+        """Tasks of the command: ``tasks``, or one per broker."""
+        return self.tasks or self.size
 
     @property
     def flux_container_index(self) -> int | None:
@@ -241,7 +265,7 @@ class MiniClusterSpec(SpecModel):
                 # The operator merges volumes by name across containers: one
                 # name may be mounted twice, but only as the same volume.
                 seen = volumes_seen.setdefault(volume_name, volume)
-                if volume_name == fluxfacts.CERT_VOLUME_NAME or seen != volume:
+                if volume_name in RESERVED_VOLUMES or seen != volume:
                     broken.append((where, f"volume name {volume_name!r} is already in use"))
                 if any(volume.path == p or volume.path.startswith(p + "/") for p in RESERVED_MOUNTS):
                     broken.append(((*where, "path"), f"{volume.path} is reserved for Flux"))

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Build flux-core once into a cache, for the tests that boot real Flux brokers.
+#
+# Source: shared/flux-core/flux-core-<version>.tar.gz beside the project (a git
+# archive of the public flux-framework/flux-core tag), or $FLUX_CORE_TARBALL.
+# Prints the install prefix on its last line. Re-running is cheap: the build
+# is skipped when the prefix already holds a working `flux`.
+set -euo pipefail
+version=0.88.0
+here="$(cd "$(dirname "$0")/.." && pwd)"
+tarball="${FLUX_CORE_TARBALL:-$here/../shared/flux-core/flux-core-$version.tar.gz}"
+cache="${FLUX_CORE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/flux-minicluster}"
+prefix="$cache/flux-core-$version"
+
+if [ -x "$prefix/bin/flux" ] && "$prefix/bin/flux" version >/dev/null 2>&1; then
+    echo "$prefix"
+    exit 0
+fi
+if [ ! -r "$tarball" ]; then
+    echo "flux-core source not found at $tarball (set FLUX_CORE_TARBALL)" >&2
+    exit 1
+fi
+
+packages=(autoconf automake libtool make pkg-config libzmq3-dev uuid-dev libjansson-dev liblz4-dev
+    libarchive-dev libhwloc-dev libsqlite3-dev libncurses-dev lua5.1 liblua5.1-0-dev lua-posix
+    python3-dev python3-cffi python3-ply python3-setuptools python3-yaml jq iproute2 util-linux)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+mkdir -p "$cache"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+tar -xzf "$tarball" -C "$work"
+src="$(find "$work" -mindepth 1 -maxdepth 1 -type d | head -n1)"
+(
+    cd "$src"
+    # Debian's python3 (with the python3-* packages above), not a venv's.
+    export PATH="/usr/bin:$PATH" PYTHON=/usr/bin/python3 FLUX_VERSION="$version"
+    ./autogen.sh
+    ./configure --prefix="$prefix" --disable-docs
+    make -j"$(nproc)"
+    make install
+) >"$cache-build.log" 2>&1 || { mkdir -p "$cache"; tail -n 40 "$cache-build.log" >&2; exit 1; }
+echo "$prefix"

@@ -1,0 +1,165 @@
+"""The shell scripts that start a Flux broker in a native MiniCluster pod.
+
+Three scripts, shipped in the MiniCluster's ConfigMap and run unmodified by
+the tests on real brokers:
+
+- ``init.sh``, in the init container of the view image: copies the image's
+  Flux install into the pod's ``/mnt/flux`` volume, as the Flux Operator does;
+- ``entrypoint.sh``, in the application container: sets up the environment,
+  writes the resource set and the broker config, runs the ``commands`` hooks
+  at the points the operator runs them, and starts the broker;
+- ``ready.sh``, the readiness probe: a rank is ready when its broker has
+  joined the instance and the instance runs (on rank 0: quorum reached and
+  rc1 done, so job submissions are accepted).
+
+Nothing here depends on ``size``, so changing it never changes the
+ConfigMap: the ranks that join later read the same scripts. Every value is
+quoted for the shell; hooks are the user's shell lines, inserted as written.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from . import fluxfacts
+from .spec import Container, MiniClusterSpec
+
+_SHEBANG = "#!/bin/sh\n"
+
+
+def init_script() -> str:
+    """Copy the view image's Flux install into the shared volume."""
+    return (
+        _SHEBANG
+        + "# Runs in the view image: copy its Flux install (a spack view whose files link\n"
+        "# into /opt/software) into the volume the broker container mounts.\n"
+        "set -eu\n"
+        f"views={shlex.quote(fluxfacts.VIEW_IMAGE_VIEWS)}\n"
+        'view="$(ls "$views" | head -n 1)"\n'
+        f"mkdir -p {fluxfacts.FLUX_VIEW_ROOT} {fluxfacts.FLUX_SOFTWARE_ROOT}\n"
+        f'cp -R "$views/$view/." {fluxfacts.FLUX_VIEW_ROOT}/\n'
+        f"cp -R {fluxfacts.VIEW_IMAGE_SOFTWARE}/. {fluxfacts.FLUX_SOFTWARE_ROOT}/\n"
+        'echo "flux view $view copied"\n'
+    )
+
+
+def broker_options(mc: MiniClusterSpec) -> list[str]:
+    """``flux broker`` options, in the operator's order; none depends on size."""
+    flux = mc.flux
+    options = [
+        f"-Scron.directory={fluxfacts.CRON_DIR}",
+        "-Stbon.fanout=256",
+        f"-Srundir={fluxfacts.RUN_DIR}",
+        f"-Sstatedir={fluxfacts.STATE_DIR}",
+        f"-Slocal-uri={fluxfacts.LOCAL_URI}",
+        f"-Stbon.connect_timeout={flux.connect_timeout}",
+    ]
+    if flux.topology:
+        options.append(f"-Stbon.topo={flux.topology}")
+    options += [
+        f"-Sbroker.quorum={mc.min_size}",
+        f"-Slog-stderr-level={flux.log_level}",
+        "-Slog-stderr-mode=local",
+    ]
+    return options
+
+
+def submit_flags(mc: MiniClusterSpec) -> str:
+    """``flux submit`` node and task counts for the command, as the operator computes them."""
+    tasks = mc.effective_tasks
+    flags = f"-N {mc.size} -n {tasks}" if tasks >= mc.size else f"-n {tasks}"
+    if mc.flux.option_flags:
+        flags += f" {mc.flux.option_flags}"
+    return flags
+
+
+def lead_program(mc: MiniClusterSpec, container: Container) -> str | None:
+    """What rank 0 runs inside the instance, or None for an instance that waits for jobs."""
+    if not container.command:
+        return None
+    prefix = f"{container.commands.prefix} " if container.commands.prefix else ""
+    if container.launcher:
+        # Workflow tools (snakemake, nextflow) submit their own Flux jobs.
+        run = f"{prefix}{container.command}"
+    else:
+        run = f"{prefix}flux submit {submit_flags(mc)} --quiet --watch {container.command}"
+    if not mc.interactive:
+        return run
+    return f'{run}; echo "the command exited with $?; the instance stays up for more jobs"; while :; do sleep 3600; done'
+
+
+def entrypoint_script(mc: MiniClusterSpec, container: Container) -> str:
+    """Start this pod's broker: rank 0 leads, the others join it."""
+    assert mc.max_size is not None
+    commands = container.commands
+    lead = fluxfacts.broker_hostname(mc.name, 0)
+    hosts = fluxfacts.hostlist(mc.name, mc.max_size)
+    options = " ".join(shlex.quote(option) for option in broker_options(mc))
+    config_file = f"{fluxfacts.BROKER_CONFIG_DIR}/{fluxfacts.BROKER_CONFIG_KEY}"
+    program = lead_program(mc, container)
+    lines = [
+        _SHEBANG.rstrip("\n"),
+        f"# One Flux broker of MiniCluster {mc.name}; rank 0 ({lead}) leads the instance.",
+        "set -u",
+        _hook("init", commands.init),
+        f"view={fluxfacts.FLUX_VIEW_ROOT}",
+        "# The view's files link into /opt/software: put the copy back where they point.",
+        f'if [ -d {fluxfacts.FLUX_SOFTWARE_ROOT} ]; then mkdir -p {fluxfacts.VIEW_IMAGE_SOFTWARE} && '
+        f"cp -R {fluxfacts.FLUX_SOFTWARE_ROOT}/. {fluxfacts.VIEW_IMAGE_SOFTWARE}/; fi",
+        'export PATH="$PATH:$view/bin"',
+        'for site in "$view"/lib/python3*/site-packages; do',
+        '    if [ -d "$site" ]; then export PYTHONPATH="${PYTHONPATH:+$PYTHONPATH:}$site"; fi',
+        "done",
+        'if [ "${HOME:-/}" = / ]; then export HOME=/tmp; fi',
+        'export FLUX_RC_EXTRA="$view/etc/flux/rc1.d"',
+        "# The environment for kubectl exec sessions: Flux on PATH, the instance's socket.",
+        f"{{ echo \"export PATH='$PATH'\"; echo \"export PYTHONPATH='${{PYTHONPATH:-}}'\"; "
+        f"echo \"export LD_LIBRARY_PATH='${{LD_LIBRARY_PATH:-}}'\"; "
+        f"echo \"export {fluxfacts.FLUX_SOCKET_VARIABLE}={fluxfacts.LOCAL_URI}\"; }} "
+        f"> {fluxfacts.FLUX_VIEW_ENV_SCRIPT}",
+        f"mkdir -p {fluxfacts.BROKER_CONFIG_DIR} {fluxfacts.CRON_DIR} {fluxfacts.STATE_DIR} {fluxfacts.RUN_DIR}",
+        f"cp {fluxfacts.NATIVE_CONFIG_MOUNT}/{fluxfacts.BROKER_CONFIG_KEY} {config_file}",
+        "# The resource set: every rank as this node has it (cores, GPUs).",
+        f"flux R encode --hosts={hosts} --local > {fluxfacts.RESOURCE_PATH}.new && "
+        f"mv {fluxfacts.RESOURCE_PATH}.new {fluxfacts.RESOURCE_PATH} || exit 1",
+        _hook("pre", commands.pre),
+        f"options={shlex.quote(options)}",
+        'if [ "$(cat /proc/sys/kernel/hostname)" = ' + shlex.quote(lead) + " ]; then",
+        _hook("brokerPre", commands.broker_pre, indent="    "),
+    ]
+    broker = f"flux broker --config-path={fluxfacts.BROKER_CONFIG_DIR} $options"
+    if program is None:
+        lines.append(f"    {broker} -Sbroker.rc2_none=1")
+    else:
+        lines.append(f"    {broker} sh -c {shlex.quote(program)}")
+    lines += [
+        "    status=$?",
+        "else",
+        _hook("workerPre", commands.worker_pre, indent="    "),
+        f"    {broker}",
+        "    status=$?",
+        "fi",
+        _hook("post", commands.post),
+        'exit "$status"',
+    ]
+    return "\n".join(line for line in lines if line) + "\n"
+
+
+def ready_script() -> str:
+    """Exit 0 once this rank's broker has joined the instance and the instance runs."""
+    return (
+        _SHEBANG
+        + "# Readiness probe: the broker's state as its local socket reports it. A broker\n"
+        "# that has not joined (wrong certificate, lead unreachable) stays in 'join'.\n"
+        f". {fluxfacts.FLUX_VIEW_ENV_SCRIPT} || exit 1\n"
+        f'state="$(FLUX_URI="${fluxfacts.FLUX_SOCKET_VARIABLE}" flux uptime 2>/dev/null)" || exit 1\n'
+        'set -- $state\n'
+        '[ "${2:-}" = run ]\n'
+    )
+
+
+def _hook(name: str, lines: str | None, indent: str = "") -> str:
+    if not lines:
+        return ""
+    body = "\n".join(indent + line for line in lines.splitlines())
+    return f"{indent}# commands.{name}\n{body}"
