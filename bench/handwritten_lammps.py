@@ -2,13 +2,17 @@
 
 The same resources with the same inputs and options as ``stacks/`` with
 ``Pulumi.lammps-cpu.yaml``, declared directly with pulumi-gcp, pulumi-kubernetes
-and pulumi-random: no component, no spec, no builders. A test checks that it
-registers exactly what the stack registers, so the comparison stays fair.
+and pulumi-random: no component, no spec, no builders. Its broker config and
+scripts are files beside it (``lammps-flux/``), as a hand-written program
+would keep them. A test checks that it registers exactly what the stack
+registers, so the comparison stays fair.
 """
 
 import base64
 import json
 import sys
+from pathlib import Path
+from typing import Any
 
 import pulumi
 import pulumi_gcp as gcp
@@ -23,32 +27,11 @@ else:
     from zmq.utils.z85 import encode as z85encode
 
 LABELS = {"app.kubernetes.io/instance": "lammps", "app.kubernetes.io/managed-by": "flux-minicluster"}
-CERT_PATH = "/mnt/flux/config/curve/minicluster.cert"
-
-BROKER_CONFIG = """[access]
-allow-guest-user = true
-allow-root-owner = true
-
-[resource]
-path = "/mnt/flux/config/etc/flux/system/R"
-
-[bootstrap]
-curve_cert = "/mnt/flux/config/curve/minicluster.cert"
-default_port = 8050
-default_bind = "tcp://eth0:%p"
-default_connect = "tcp://%h.lammps.lammps.svc.cluster.local:%p"
-hosts = [
-    { host = "lammps-[0-7]" },
-]
-
-[archive]
-dbpath = "/mnt/flux/config/var/lib/flux/job-archive.sqlite"
-period = "1m"
-busytimeout = "50s"
-
-[sched-fluxion-qmanager]
-queue-policy = "fcfs"
-"""
+POD_LABELS: dict[str, Any] = {**LABELS, "app.kubernetes.io/component": "flux-broker"}
+FILES = Path(__file__).resolve().parent / "lammps-flux"
+VIEW = {"name": "flux-view", "mountPath": "/mnt/flux"}
+CONFIG = {"name": "flux-minicluster-config", "mountPath": "/flux_minicluster/config", "readOnly": True}
+CURVE = {"name": "flux-minicluster-curve", "mountPath": "/flux_minicluster/curve", "readOnly": True}
 
 
 def curve_certificate(secret_base64: str) -> str:
@@ -107,7 +90,7 @@ def kubeconfig(cluster: gcp.container.GetClusterResult) -> str:
 
 def main() -> None:
     pool = gcp.container.NodePool(
-        "lammps-node-pool",
+        "experiment-node-pool",
         name="lammps-pool",
         cluster="hpc-cluster",
         location="us-central1-a",
@@ -131,91 +114,127 @@ def main() -> None:
         opts=pulumi.ResourceOptions(delete_before_replace=True),
     )
     cluster = gcp.container.get_cluster_output(name="hpc-cluster", location="us-central1-a")
-    provider = k8s.Provider("lammps-kubernetes", kubeconfig=cluster.apply(kubeconfig))
-    on_cluster = pulumi.ResourceOptions(provider=provider)
-
-    operator = k8s.yaml.v2.ConfigFile(
-        "lammps-flux-operator",
-        file="https://github.com/flux-framework/flux-operator/releases/download/0.2.1/flux-operator.yaml",
-        opts=on_cluster,
+    provider = k8s.Provider(
+        "experiment-kubernetes", kubeconfig=cluster.apply(kubeconfig), cluster_identifier="hpc-cluster"
     )
+
+    def on_cluster(**options: object) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(provider=provider, delete_before_replace=True, **options)  # type: ignore[arg-type]
+
     namespace = k8s.core.v1.Namespace(
-        "lammps-namespace", metadata={"name": "lammps", "labels": LABELS}, opts=on_cluster
+        "experiment-namespace", metadata={"name": "lammps", "labels": LABELS}, opts=on_cluster()
     )
-    in_namespace = pulumi.ResourceOptions(provider=provider, depends_on=[namespace])
-
-    secret_bytes = random.RandomBytes("lammps-curve-secret-bytes", length=32)
+    secret_bytes = random.RandomBytes("experiment-curve-secret-bytes", length=32)
     certificate: pulumi.Output[str] = pulumi.Output.secret(secret_bytes.base64.apply(curve_certificate))
     secret = k8s.core.v1.Secret(
-        "lammps-curve-cert",
+        "experiment-curve-cert",
         metadata={"name": "lammps-curve-cert", "namespace": "lammps", "labels": LABELS},
         type="Opaque",
         string_data={"curve.cert": certificate},
-        opts=in_namespace,
+        opts=on_cluster(depends_on=[namespace]),
     )
-    install_cert = (
-        f"mkdir -p /mnt/flux/config/curve && rm -f {CERT_PATH} && "
-        f"(umask 077 && cp /flux_minicluster/curve/curve.cert {CERT_PATH})"
+    config = k8s.core.v1.ConfigMap(
+        "experiment-flux-config",
+        metadata={"name": "lammps-flux", "namespace": "lammps", "labels": LABELS},
+        data={name: (FILES / name).read_text() for name in ("broker.toml", "entrypoint.sh", "init.sh", "ready.sh")},
+        opts=on_cluster(depends_on=[namespace]),
     )
-    minicluster = k8s.apiextensions.CustomResource(
-        "lammps-minicluster",
-        api_version="flux-framework.org/v1alpha2",
-        kind="MiniCluster",
+    service = k8s.core.v1.Service(  # type: ignore[call-overload]
+        "experiment-service",
         metadata={"name": "lammps", "namespace": "lammps", "labels": LABELS},
         spec={
-            "size": 8,
-            "maxSize": 8,
-            "minSize": 8,
-            "tasks": 448,
-            "interactive": True,
-            "network": {"headlessName": "lammps"},
-            "flux": {
-                "container": {"image": "ghcr.io/converged-computing/flux-view-ubuntu:tag-noble"},
-                "connectTimeout": "5s",
-                "logLevel": 6,
-                "scheduler": {"queuePolicy": "fcfs"},
-                "brokerConfig": BROKER_CONFIG,
-            },
-            "containers": [
-                {
-                    "name": "lammps",
-                    "image": "ghcr.io/converged-computing/metric-lammps:latest",
-                    "workingDir": "/opt/lammps/examples/reaxff/HNS",
-                    "environment": {"OMPI_MCA_btl_vader_single_copy_mechanism": "none"},
-                    "volumes": {
-                        "flux-minicluster-curve": {
-                            "secretName": "lammps-curve-cert",
-                            "path": "/flux_minicluster/curve",
-                            "readOnly": True,
-                        }
-                    },
-                    "commands": {"pre": install_cert},
-                    "runFlux": True,
-                }
-            ],
-            "pod": {"nodeSelector": {"cloud.google.com/gke-nodepool": "lammps-pool"}},
+            "clusterIP": "None",
+            "publishNotReadyAddresses": True,
+            "selector": POD_LABELS,
+            "ports": [{"name": "flux-broker", "port": 8050, "targetPort": 8050}],
         },
-        opts=pulumi.ResourceOptions(
-            provider=provider,
-            depends_on=[namespace, operator, pool, secret],
-            replace_on_changes=[
-                "spec.maxSize",
-                "spec.minSize",
-                "spec.tasks",
-                "spec.interactive",
-                "spec.network",
-                "spec.flux",
-                "spec.containers",
-                "spec.pod",
-                "spec.jobLabels",
-                "spec.deadlineSeconds",
-            ],
-            delete_before_replace=True,
+        opts=on_cluster(depends_on=[namespace]),
+    )
+    broker: dict[str, Any] = {
+        "name": "lammps",
+        "image": "ghcr.io/converged-computing/metric-lammps:latest",
+        "command": ["/bin/sh", "/flux_minicluster/config/entrypoint.sh"],
+        "readinessProbe": {
+            "exec": {"command": ["/bin/sh", "/flux_minicluster/config/ready.sh"]},
+            "periodSeconds": 2,
+            "timeoutSeconds": 10,
+            "failureThreshold": 1,
+        },
+        "ports": [{"name": "flux-broker", "containerPort": 8050}],
+        "workingDir": "/opt/lammps/examples/reaxff/HNS",
+        "env": [{"name": "OMPI_MCA_btl_vader_single_copy_mechanism", "value": "none"}],
+        "volumeMounts": [VIEW, CONFIG, CURVE],
+    }
+    one_per_node: dict[str, Any] = {
+        "labelSelector": {"matchLabels": {"job-name": "lammps"}},
+        "topologyKey": "kubernetes.io/hostname",
+    }
+    job = k8s.batch.v1.Job(  # type: ignore[call-overload]
+        "experiment-job",
+        metadata={
+            "name": "lammps",
+            "namespace": "lammps",
+            "labels": LABELS,
+            "annotations": {"pulumi.com/skipAwait": "true"},
+        },
+        spec={
+            "completionMode": "Indexed",
+            "completions": 8,
+            "parallelism": 8,
+            "backoffLimit": 0,
+            "template": {
+                "metadata": {"labels": POD_LABELS},
+                "spec": {
+                    "subdomain": "lammps",
+                    "restartPolicy": "Never",
+                    "automountServiceAccountToken": False,
+                    "nodeSelector": {"cloud.google.com/gke-nodepool": "lammps-pool"},
+                    "affinity": {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [one_per_node]}},
+                    "initContainers": [
+                        {
+                            "name": "flux-view",
+                            "image": "ghcr.io/converged-computing/flux-view-ubuntu:tag-noble",
+                            "command": ["/bin/sh", "/flux_minicluster/config/init.sh"],
+                            "volumeMounts": [VIEW, CONFIG],
+                        }
+                    ],
+                    "containers": [broker],
+                    "volumes": [
+                        {"name": "flux-view", "emptyDir": {}},
+                        {"name": "flux-minicluster-config", "configMap": {"name": "lammps-flux"}},
+                        {
+                            "name": "flux-minicluster-curve",
+                            "secret": {"secretName": "lammps-curve-cert", "defaultMode": 0o400},
+                        },
+                    ],
+                },
+            },
+        },
+        opts=on_cluster(
+            depends_on=[namespace, secret, config, service, pool],
+            replace_on_changes=["spec", "metadata.labels", "metadata.annotations"],
+            ignore_changes=["spec.parallelism", "spec.completions"],
+            replace_with=[secret, config, pool],
         ),
+    )
+    size = k8s.batch.v1.JobPatch(
+        "experiment-size",
+        metadata={
+            "name": "lammps",
+            "namespace": "lammps",
+            "annotations": {
+                "pulumi.com/patchForce": "true",
+                "pulumi.com/waitFor": "jsonpath={.status.ready}=8",
+                "pulumi.com/timeoutSeconds": "1800",
+            },
+        },
+        spec={"parallelism": 8, "completions": 8},
+        opts=on_cluster(depends_on=[job], replace_with=[job]),
     )
     rank0 = "job-name=lammps,batch.kubernetes.io/job-completion-index=0"
     uri = "local:///mnt/flux/config/run/flux/local"
-    in_rank0 = f'kubectl exec -it -n lammps -c lammps "$(kubectl get pod -n lammps -l {rank0} -o name)" -- bash -c'
+    in_rank0 = f'kubectl exec -it -n lammps -c lammps "$(kubectl get pod -n lammps -l {rank0} -o name)" -- sh -c'
+    flux = '. /mnt/flux/flux-view.sh && flux proxy "$fluxsocket"'
     lead_broker = {
         "host": "lammps-0.lammps.lammps.svc.cluster.local",
         "port": 8050,
@@ -223,10 +242,10 @@ def main() -> None:
         "selector": rank0,
         "namespace": "lammps",
         "container": "lammps",
-        "shell_command": f"{in_rank0} '. /mnt/flux/flux-view.sh && flux proxy {uri} bash'",
-        "submit_command": f"{in_rank0} '. /mnt/flux/flux-view.sh && flux proxy {uri} flux submit --watch -N 8 hostname'",
+        "shell_command": f"""{in_rank0} '{flux} "$(command -v bash || echo sh)"'""",
+        "submit_command": f"{in_rank0} '{flux} flux submit --watch -N 8 hostname'",
     }
-    ready = minicluster.id
+    ready = size.id
     pulumi.export("leadBrokerHost", ready.apply(lambda _: lead_broker["host"]))
     pulumi.export("leadBroker", ready.apply(lambda _: lead_broker))
     pulumi.export("submitCommand", ready.apply(lambda _: lead_broker["submit_command"]))

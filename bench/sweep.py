@@ -1,7 +1,7 @@
 """A parameter sweep: N MiniClusters in one program, sharing one node pool.
 
-The first MiniCluster creates the node pool and installs the Flux Operator;
-the others reuse its Kubernetes provider, select its pool and wait for it.
+The first MiniCluster creates the node pool; the others reuse its Kubernetes
+provider, select its pool and wait for it.
 Each has its own name and namespace.
 """
 
@@ -33,7 +33,6 @@ def experiment(index: int) -> dict[str, Any]:
             "nodeCount": 4,
         }
     else:
-        config["operator"] = {"install": False}
         config["miniCluster"]["pod"] = {"nodeSelector": {"cloud.google.com/gke-nodepool": POOL}}
         config["miniCluster"]["allowPacking"] = True
     return config

@@ -18,7 +18,6 @@ import tomli_w
 
 from . import fluxfacts
 
-
 #: Characters a POSIX shell expands inside an unquoted heredoc, which is how
 #: the Flux Operator writes ``spec.flux.brokerConfig`` into ``broker.toml``.
 SHELL_EXPANDED = ("$", "`", "\\")
@@ -85,7 +84,9 @@ def check_broker_config(text: str, *, name: str, max_size: int, cert_path: str) 
     if not isinstance(cert, str) or not posixpath.isabs(cert):
         problems.append("bootstrap.curve_cert must be an absolute path")
     elif posixpath.normpath(cert) != cert_path:
-        problems.append(f"bootstrap.curve_cert must be {cert_path}, where each rank finds the certificate from its Secret")
+        problems.append(
+            f"bootstrap.curve_cert must be {cert_path}, where each rank finds the certificate from its Secret"
+        )
     port = bootstrap.get("default_port")
     if type(port) is not int or not 0 <= port <= 65535:
         problems.append("bootstrap.default_port must be an integer from 0 to 65535")

@@ -30,8 +30,7 @@ _SHEBANG = "#!/bin/sh\n"
 def init_script() -> str:
     """Copy the view image's Flux install into the shared volume."""
     return (
-        _SHEBANG
-        + "# Runs in the view image: copy its Flux install (a spack view whose files link\n"
+        _SHEBANG + "# Runs in the view image: copy its Flux install (a spack view whose files link\n"
         "# into /opt/software) into the volume the broker container mounts.\n"
         "set -eu\n"
         f"views={shlex.quote(fluxfacts.VIEW_IMAGE_VIEWS)}\n"
@@ -85,7 +84,9 @@ def lead_program(mc: MiniClusterSpec, container: Container) -> str | None:
         run = f"{prefix}flux submit {submit_flags(mc)} --quiet --watch {container.command}"
     if not mc.interactive:
         return run
-    return f'{run}; echo "the command exited with $?; the instance stays up for more jobs"; while :; do sleep 3600; done'
+    return (
+        f'{run}; echo "the command exited with $?; the instance stays up for more jobs"; while :; do sleep 3600; done'
+    )
 
 
 def entrypoint_script(mc: MiniClusterSpec, container: Container) -> str:
@@ -104,7 +105,7 @@ def entrypoint_script(mc: MiniClusterSpec, container: Container) -> str:
         _hook("init", commands.init),
         f"view={fluxfacts.FLUX_VIEW_ROOT}",
         "# The view's files link into /opt/software: put the copy back where they point.",
-        f'if [ -d {fluxfacts.FLUX_SOFTWARE_ROOT} ]; then mkdir -p {fluxfacts.VIEW_IMAGE_SOFTWARE} && '
+        f"if [ -d {fluxfacts.FLUX_SOFTWARE_ROOT} ]; then mkdir -p {fluxfacts.VIEW_IMAGE_SOFTWARE} && "
         f"cp -R {fluxfacts.FLUX_SOFTWARE_ROOT}/. {fluxfacts.VIEW_IMAGE_SOFTWARE}/; fi",
         'export PATH="$PATH:$view/bin"',
         'for site in "$view"/lib/python3*/site-packages; do',
@@ -115,7 +116,7 @@ def entrypoint_script(mc: MiniClusterSpec, container: Container) -> str:
         "# The environment for kubectl exec sessions: Flux on PATH, the instance's socket.",
         f"{{ echo \"export PATH='$PATH'\"; echo \"export PYTHONPATH='${{PYTHONPATH:-}}'\"; "
         f"echo \"export LD_LIBRARY_PATH='${{LD_LIBRARY_PATH:-}}'\"; "
-        f"echo \"export {fluxfacts.FLUX_SOCKET_VARIABLE}={fluxfacts.LOCAL_URI}\"; }} "
+        f'echo "export {fluxfacts.FLUX_SOCKET_VARIABLE}={fluxfacts.LOCAL_URI}"; }} '
         f"> {fluxfacts.FLUX_VIEW_ENV_SCRIPT}",
         f"mkdir -p {fluxfacts.BROKER_CONFIG_DIR} {fluxfacts.CRON_DIR} {fluxfacts.STATE_DIR} {fluxfacts.RUN_DIR}",
         f"cp {fluxfacts.NATIVE_CONFIG_MOUNT}/{fluxfacts.BROKER_CONFIG_KEY} {config_file}",
@@ -148,12 +149,11 @@ def entrypoint_script(mc: MiniClusterSpec, container: Container) -> str:
 def ready_script() -> str:
     """Exit 0 once this rank's broker has joined the instance and the instance runs."""
     return (
-        _SHEBANG
-        + "# Readiness probe: the broker's state as its local socket reports it. A broker\n"
+        _SHEBANG + "# Readiness probe: the broker's state as its local socket reports it. A broker\n"
         "# that has not joined (wrong certificate, lead unreachable) stays in 'join'.\n"
         f". {fluxfacts.FLUX_VIEW_ENV_SCRIPT} || exit 1\n"
         f'state="$(FLUX_URI="${fluxfacts.FLUX_SOCKET_VARIABLE}" flux uptime 2>/dev/null)" || exit 1\n'
-        'set -- $state\n'
+        "set -- $state\n"
         '[ "${2:-}" = run ]\n'
     )
 

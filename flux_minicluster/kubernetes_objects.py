@@ -95,7 +95,9 @@ def kubernetes_objects(spec: ExperimentSpec, certificate: Any) -> list[Kubernete
         KubernetesObject(NAMESPACE, "namespace", namespace_object(mc, labels), retain_on_delete=keep_namespace),
         KubernetesObject(CERTIFICATE, "curve-cert", certificate_secret(mc, certificate, labels)),
         *(
-            KubernetesObject(DATA_VOLUME, data_volume_suffix(name), data_volume_claim(mc, name, volume, labels), volume.keep)
+            KubernetesObject(
+                DATA_VOLUME, data_volume_suffix(name), data_volume_claim(mc, name, volume, labels), volume.keep
+            )
             for name, volume in sorted(mc.data_volumes.items())
         ),
     ]

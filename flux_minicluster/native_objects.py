@@ -142,7 +142,11 @@ def _pod_labels(labels: dict[str, str]) -> dict[str, str]:
 def _pod_spec(spec: ExperimentSpec, secret_name: str) -> dict[str, Any]:
     mc = spec.mini_cluster
     assert mc.headless_name is not None
-    config_mount = {"name": fluxfacts.NATIVE_CONFIG_VOLUME, "mountPath": fluxfacts.NATIVE_CONFIG_MOUNT, "readOnly": True}
+    config_mount = {
+        "name": fluxfacts.NATIVE_CONFIG_VOLUME,
+        "mountPath": fluxfacts.NATIVE_CONFIG_MOUNT,
+        "readOnly": True,
+    }
     view_mount = {"name": fluxfacts.FLUX_VIEW_VOLUME, "mountPath": fluxfacts.FLUX_VIEW_MOUNT}
     pod: dict[str, Any] = {
         "subdomain": mc.headless_name,
@@ -190,7 +194,9 @@ def _one_broker_per_node(spec: ExperimentSpec) -> dict[str, Any]:
     if spec.node_pool is not None and not mc.allow_packing:
         return {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [term]}}
     return {
-        "podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 100, "podAffinityTerm": term}]}
+        "podAntiAffinity": {
+            "preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 100, "podAffinityTerm": term}]
+        }
     }
 
 

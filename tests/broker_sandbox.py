@@ -170,8 +170,7 @@ class Sandbox:
 
     def _in_pod(self, command: str) -> str:
         return (
-            f"ip netns exec {self.netns} unshare --uts --mount --propagation private "
-            f"/bin/sh -c {shlex.quote(command)}"
+            f"ip netns exec {self.netns} unshare --uts --mount --propagation private /bin/sh -c {shlex.quote(command)}"
         )
 
     def exec(self, index: int, command: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:

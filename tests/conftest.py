@@ -7,13 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+
+from flux_minicluster.operator_manifest import minicluster_crd_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 STACKS_DIR = ROOT / "stacks"
 BAD_STACKS_DIR = Path(__file__).resolve().parent / "bad_stacks"
-# The Flux Operator's MiniCluster CRD, kept beside the project (not shipped).
-CRD_PATH = ROOT.parent / "shared" / "reference" / "minicluster-crd-v1alpha2.yaml"
+# The reference copy of the operator's main-branch CRD, beside the project
+# when it is checked out with its shared folder.
+REFERENCE_CRD_PATH = ROOT.parent / "shared" / "reference" / "minicluster-crd-v1alpha2.yaml"
 KUBERNETES_VERSION = "1.33"
 
 CPU_CONFIG: dict[str, Any] = {
@@ -44,9 +46,5 @@ def stack_files() -> list[Path]:
 
 @pytest.fixture(scope="session")
 def crd_schema() -> dict[str, Any]:
-    if not CRD_PATH.exists():
-        pytest.skip(f"the MiniCluster CRD is not beside the project ({CRD_PATH}); it is a reference copy")
-    crd = yaml.safe_load(CRD_PATH.read_text())
-    (version,) = [v for v in crd["spec"]["versions"] if v["name"] == "v1alpha2"]
-    schema: dict[str, Any] = version["schema"]["openAPIV3Schema"]
-    return schema
+    """The MiniCluster schema of the CRD the package installs (its vendored manifest)."""
+    return minicluster_crd_schema()

@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import handwritten_lammps
 import sweep
 
-MINICLUSTER = "kubernetes:flux-framework.org/v1alpha2:MiniCluster"
+JOB = "kubernetes:batch/v1:Job"
 
 
 def registrations(mocks: RecordingMocks) -> list[tuple[str, str, str]]:
@@ -38,16 +38,17 @@ def test_handwritten_baseline_declares_exactly_what_the_cpu_stack_declares() -> 
     assert len(registrations(stack)) == len(stack.resources) - 1
 
 
-def test_sweep_shares_one_node_pool_and_one_operator() -> None:
+def test_sweep_shares_one_node_pool_and_one_provider() -> None:
     mocks, _ = run_under_mocks(lambda: sweep.sweep(3))
-    miniclusters = mocks.by_type(MINICLUSTER)
-    assert len(miniclusters) == 3
+    jobs = mocks.by_type(JOB)
+    assert len(jobs) == 3
     assert len(mocks.by_type("gcp:container/nodePool:NodePool")) == 1
-    assert len(mocks.by_type("kubernetes:yaml/v2:ConfigFile")) == 1
     assert len(mocks.by_type("pulumi:providers:kubernetes")) == 1
-    namespaces = {mc.inputs["metadata"]["namespace"] for mc in miniclusters}
+    namespaces = {job.inputs["metadata"]["namespace"] for job in jobs}
     assert namespaces == {"sweep-0", "sweep-1", "sweep-2"}
-    selectors = {mc.inputs["spec"]["pod"]["nodeSelector"]["cloud.google.com/gke-nodepool"] for mc in miniclusters}
+    selectors = {
+        job.inputs["spec"]["template"]["spec"]["nodeSelector"]["cloud.google.com/gke-nodepool"] for job in jobs
+    }
     assert selectors == {sweep.POOL}
 
 

@@ -21,9 +21,12 @@ from flux_minicluster.testing import RANDOM_BYTES, is_secret_value, run_under_mo
 
 NODE_POOL = "gcp:container/nodePool:NodePool"
 MINICLUSTER = "kubernetes:flux-framework.org/v1alpha2:MiniCluster"
+JOB = "kubernetes:batch/v1:Job"
+SIZE_PATCH = "kubernetes:batch/v1:JobPatch"
+CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 SECRET = "kubernetes:core/v1:Secret"
 CLAIM = "kubernetes:core/v1:PersistentVolumeClaim"
-OPERATOR = "kubernetes:yaml/v2:ConfigFile"
+CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
 SECRET_KEY = certificate_text(RANDOM_BYTES, "lammps-0").split('secret-key = "')[1].split('"')[0]
 
 
@@ -68,21 +71,23 @@ def test_gpu_pool_has_accelerators_taint_and_pods_tolerate_it() -> None:
     assert node_config["guestAccelerators"][0]["type"] == "nvidia-h100-80gb"
     assert node_config["guestAccelerators"][0]["count"] == 8
     assert {"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE"} in node_config["taints"]
-    pod = mocks.one(MINICLUSTER).inputs["spec"]["pod"]
+    pod = mocks.one(JOB).inputs["spec"]["template"]["spec"]
     assert {"key": "nvidia.com/gpu", "operator": "Equal", "value": "present", "effect": "NoSchedule"} in pod[
         "tolerations"
     ]
+    (broker,) = pod["containers"]
+    assert broker["resources"]["limits"]["nvidia.com/gpu"] == 8
 
 
-def test_minicluster_hosts_cover_max_size_and_hold_no_secret_key() -> None:
+def test_broker_hosts_cover_max_size_and_no_object_but_the_secret_holds_the_key() -> None:
     mocks, _ = run_under_mocks(
         lambda: FluxMiniCluster("lammps", {**CPU_CONFIG, "miniCluster": {**CPU_CONFIG["miniCluster"], "maxSize": 6}})
     )
-    minicluster = mocks.one(MINICLUSTER).inputs
-    hosts = tomllib.loads(minicluster["spec"]["flux"]["brokerConfig"])["bootstrap"]["hosts"]
+    config = mocks.one(CONFIG_MAP).inputs
+    hosts = tomllib.loads(config["data"]["broker.toml"])["bootstrap"]["hosts"]
     assert hosts == [{"host": "lammps-[0-5]"}]
-    assert SECRET_KEY not in json.dumps(minicluster)
-    assert "curveCert" not in minicluster["spec"]["flux"]
+    for typ in (CONFIG_MAP, JOB, SIZE_PATCH):
+        assert SECRET_KEY not in json.dumps(mocks.one(typ).inputs), typ
 
 
 def test_certificate_secret_data_and_output_are_secret() -> None:
@@ -124,39 +129,90 @@ def test_lead_broker_endpoint_is_exported() -> None:
     assert outputs["pool"] == "lammps-pool"
 
 
+KUBERNETES_CHILDREN = (
+    "lammps-namespace",
+    "lammps-curve-cert",
+    "lammps-flux-config",
+    "lammps-service",
+    "lammps-job",
+    "lammps-size",
+)
+
+
 def test_parents_providers_and_dependencies() -> None:
     mocks, seen = run_recording_options(CPU_CONFIG)
     component = seen["lammps"]
-    for name in (
-        "lammps-node-pool",
-        "lammps-flux-operator",
-        "lammps-namespace",
-        "lammps-curve-cert",
-        "lammps-minicluster",
-    ):
-        assert seen[name].parent is not None and seen[name].parent._name == "lammps", name
-    k8s_provider = seen["lammps-minicluster"].provider
-    assert k8s_provider is not None and k8s_provider._name == "lammps-kubernetes"
-    assert seen["lammps-flux-operator"].provider is k8s_provider
-    assert seen["lammps-node-pool"].delete_before_replace
-    waits_for = {r._name for r in seen["lammps-minicluster"].depends_on or []}
-    assert {"lammps-flux-operator", "lammps-node-pool", "lammps-curve-cert"} <= waits_for
-    assert not seen["lammps-flux-operator"].depends_on  # the operator does not wait for the node pool
     assert component.parent is None
-    kubeconfig = json.loads(mocks.one("pulumi:providers:kubernetes").inputs["kubeconfig"])
+    k8s_provider = seen["lammps-job"].provider
+    assert k8s_provider is not None and k8s_provider._name == "lammps-kubernetes"
+    for name in ("lammps-node-pool", *KUBERNETES_CHILDREN):
+        assert seen[name].parent is not None and seen[name].parent._name == "lammps", name
+    for name in KUBERNETES_CHILDREN:
+        assert seen[name].provider is k8s_provider, name
+    assert seen["lammps-node-pool"].delete_before_replace
+    waits_for = {r._name for r in seen["lammps-job"].depends_on or []}
+    assert {"lammps-node-pool", "lammps-curve-cert", "lammps-flux-config", "lammps-service"} <= waits_for
+    assert {r._name for r in seen["lammps-size"].depends_on or []} == {"lammps-job"}
+    provider = mocks.one("pulumi:providers:kubernetes").inputs
+    kubeconfig = json.loads(provider["kubeconfig"])
     assert kubeconfig["users"][0]["user"]["exec"]["command"] == "gke-gcloud-auth-plugin"
     assert kubeconfig["clusters"][0]["cluster"]["server"] == "https://203.0.113.10"
+    # A CA rotation or new endpoint keeps the provider, and every object on it.
+    assert provider["clusterIdentifier"] == "hpc"
 
 
-def test_changes_other_than_size_replace_the_minicluster() -> None:
+def test_brokers_are_replaced_with_their_certificate_config_and_node_pool() -> None:
+    _, seen = run_recording_options(CPU_CONFIG)
+    job = seen["lammps-job"]
+    # depends_on alone never cascades a replacement; replace_with does.
+    assert {r._name for r in job.replace_with or []} == {"lammps-curve-cert", "lammps-flux-config", "lammps-node-pool"}
+    assert job.delete_before_replace
+    # The size patch is re-applied (and waited for) whenever the Job is new.
+    assert {r._name for r in seen["lammps-size"].replace_with or []} == {"lammps-job"}
+
+
+def test_operator_minicluster_is_replaced_with_its_certificate_and_node_pool() -> None:
+    config = {**CPU_CONFIG, "miniCluster": {**CPU_CONFIG["miniCluster"], "backend": "operator"}}
+    _, seen = run_recording_options(config)
+    minicluster = seen["lammps-minicluster"]
+    assert {r._name for r in minicluster.replace_with or []} == {"lammps-curve-cert", "lammps-node-pool"}
+    replace_on = set(minicluster.replace_on_changes or [])
+    assert "spec.maxSize" in replace_on and "spec.flux" in replace_on and "spec.size" not in replace_on
+
+
+def test_job_counts_belong_to_the_size_patch_which_waits_for_every_broker() -> None:
     mocks, seen = run_recording_options(CPU_CONFIG)
-    options = seen["lammps-minicluster"]
-    assert options.delete_before_replace
-    replace_on = set(options.replace_on_changes or [])
-    assert "spec.maxSize" in replace_on and "spec.flux" in replace_on
-    assert "spec.size" not in replace_on
-    written = set(mocks.one(MINICLUSTER).inputs["spec"]) - {"size"}
-    assert {f"spec.{key}" for key in written} <= replace_on
+    job = mocks.one(JOB).inputs
+    assert job["spec"]["completionMode"] == "Indexed"
+    assert job["spec"]["parallelism"] == job["spec"]["completions"] == 4
+    assert job["metadata"]["annotations"] == {"pulumi.com/skipAwait": "true"}
+    assert set(seen["lammps-job"].ignore_changes or []) == {"spec.parallelism", "spec.completions"}
+    patch = mocks.one(SIZE_PATCH).inputs
+    assert patch["spec"] == {"parallelism": 4, "completions": 4}
+    assert patch["metadata"]["name"] == "lammps"
+    annotations = patch["metadata"]["annotations"]
+    assert annotations["pulumi.com/waitFor"] == "jsonpath={.status.ready}=4"
+    assert annotations["pulumi.com/timeoutSeconds"] == str(30 * 60)
+    assert annotations["pulumi.com/patchForce"] == "true"
+
+
+def test_endpoint_outputs_wait_for_the_size_patch() -> None:
+    def program() -> Any:
+        cluster = FluxMiniCluster("lammps", CPU_CONFIG)
+        return pulumi.Output.from_input(cluster.lead_broker_host.resources()).apply(
+            lambda resources: sorted(r._name for r in resources)
+        )
+
+    _, depends = run_under_mocks(program)
+    assert depends == ["lammps-size"]
+
+
+def test_a_command_runs_to_completion_under_pulumi_up() -> None:
+    mc = {**CPU_CONFIG["miniCluster"], "containers": [{"image": "lmp", "command": "lmp -in in.reaxc"}]}
+    mocks, _ = run_under_mocks(lambda: FluxMiniCluster("lammps", {**CPU_CONFIG, "miniCluster": mc}))
+    assert mocks.by_type(SIZE_PATCH) == []
+    # Without skipAwait the provider waits for the Job to complete, and fails with it.
+    assert mocks.one(JOB).inputs["metadata"]["annotations"] == {"pulumi.com/timeoutSeconds": "1800"}
 
 
 def with_data_volume(keep: bool) -> dict[str, Any]:
@@ -178,13 +234,14 @@ def test_kept_data_volume_and_its_namespace_outlive_destroy() -> None:
     assert seen["lammps-data-results"].retain_on_delete
     # Deleting the namespace would delete the claim in it.
     assert seen["lammps-namespace"].retain_on_delete
-    for name in ("lammps-curve-cert", "lammps-minicluster"):
+    for name in ("lammps-curve-cert", "lammps-job"):
         assert not seen[name].retain_on_delete, name
-    # The MiniCluster's pods mount the claim and are deleted before it.
-    assert "lammps-data-results" in {r._name for r in seen["lammps-minicluster"].depends_on or []}
+    # The broker pods mount the claim and are deleted before it.
+    assert "lammps-data-results" in {r._name for r in seen["lammps-job"].depends_on or []}
     assert seen["lammps-data-results"].parent._name == "lammps"
-    container = mocks.one(MINICLUSTER).inputs["spec"]["containers"][0]
-    assert container["volumes"]["out"] == {"claimName": "results", "path": "/results", "readOnly": False}
+    pod = mocks.one(JOB).inputs["spec"]["template"]["spec"]
+    assert {"name": "out", "persistentVolumeClaim": {"claimName": "results"}} in pod["volumes"]
+    assert {"name": "out", "mountPath": "/results"} in pod["containers"][0]["volumeMounts"]
 
 
 def test_data_volume_not_kept_goes_with_the_stack() -> None:
@@ -208,7 +265,8 @@ def test_caller_provider_is_used_and_no_gke_is_touched() -> None:
     mocks, _ = run_under_mocks(program)
     assert mocks.by_type(NODE_POOL) == []
     assert [r.name for r in mocks.by_type("pulumi:providers:kubernetes")] == ["mine"]
-    assert seen["lammps-minicluster"].provider._name == "mine"
+    for name in KUBERNETES_CHILDREN:
+        assert seen[name].provider._name == "mine", name
 
 
 def test_no_provider_and_no_node_pool_is_refused() -> None:
@@ -249,7 +307,7 @@ def test_invalid_stack_fails_with_the_field_and_registers_nothing() -> None:
 def test_every_stack_evaluates_identically_twice(stack: Path) -> None:
     first, _ = run_under_mocks(run, stack_config(stack))
     second, _ = run_under_mocks(run, stack_config(stack))
-    assert first.by_type(MINICLUSTER)
+    assert first.by_type(JOB)
     assert first.canonical() == second.canonical()
 
 
@@ -261,7 +319,7 @@ from flux_minicluster.program import run
 from flux_minicluster.testing import run_under_mocks
 config = yaml.safe_load(open({str(ROOT / "stacks" / f"Pulumi.{stack}.yaml")!r}))["config"]
 mocks, _ = run_under_mocks(run, config)
-assert any(r.typ.endswith(":MiniCluster") for r in mocks.resources)
+assert any(r.typ == "kubernetes:batch/v1:Job" for r in mocks.resources)
 print(json.dumps({{name: name in sys.modules for name in {modules!r}}}))
 """
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
@@ -295,5 +353,5 @@ def test_every_example_evaluates_identically_twice(example: Path) -> None:
 
     first, _ = run_under_mocks(program, project=example.parent.name)
     second, _ = run_under_mocks(program, project=example.parent.name)
-    assert first.by_type(MINICLUSTER)
+    assert first.by_type(JOB) or first.by_type(CRD)
     assert first.canonical() == second.canonical()

@@ -28,7 +28,12 @@ def documents(text: str) -> list[dict[str, Any]]:
 
 
 def by_kind(docs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    return {doc.get("kind", "NodePool" if "node_config" in doc else "ConfigFile"): doc for doc in docs}
+    """Documents by kind; the size patch (a partial Job, after the Job) as JobPatch."""
+    found: dict[str, dict[str, Any]] = {}
+    for doc in docs:
+        kind = doc.get("kind", "NodePool")
+        found["JobPatch" if kind == "Job" and "Job" in found else kind] = doc
+    return found
 
 
 @pytest.fixture
@@ -40,14 +45,19 @@ def test_default_stack_renders_the_whole_experiment(in_project: None, capsys: py
     code, out = render(capsys)
     assert code == 0
     objects = by_kind(documents(out))
-    assert set(objects) == {"NodePool", "ConfigFile", "Namespace", "Secret", "MiniCluster"}
+    assert set(objects) == {"NodePool", "Namespace", "Secret", "ConfigMap", "Service", "Job", "JobPatch"}
     pool = objects["NodePool"]
     assert pool["placement_policy"]["type"] == "COMPACT"
     assert pool["node_config"]["advanced_machine_features"]["threads_per_core"] == 1
     assert "initial_node_count" not in pool
-    mc = objects["MiniCluster"]
-    hosts = tomllib.loads(mc["spec"]["flux"]["brokerConfig"])["bootstrap"]["hosts"]
-    assert hosts == [{"host": fluxfacts.hostlist(mc["metadata"]["name"], mc["spec"]["maxSize"])}]
+    job = objects["Job"]
+    name = job["metadata"]["name"]
+    hosts = tomllib.loads(objects["ConfigMap"]["data"]["broker.toml"])["bootstrap"]["hosts"]
+    assert hosts == [{"host": fluxfacts.hostlist(name, 8)}]
+    assert job["spec"]["completionMode"] == "Indexed"
+    assert job["spec"]["template"]["spec"]["subdomain"] == objects["Service"]["metadata"]["name"]
+    assert objects["Service"]["spec"]["clusterIP"] == "None"
+    assert objects["Service"]["spec"]["publishNotReadyAddresses"] is True
     assert objects["Secret"]["metadata"]["namespace"] == objects["Namespace"]["metadata"]["name"]
 
 
@@ -55,26 +65,50 @@ def test_headers_name_pulumi_resources_in_creation_order(in_project: None, capsy
     _, out = render(capsys)
     headers = [line for line in out.splitlines() if line.startswith("# ")]
     assert headers == [
-        "# gcp:container/nodePool:NodePool lammps-node-pool",
-        "# kubernetes:yaml/v2:ConfigFile lammps-flux-operator",
-        "# kubernetes:core/v1:Namespace lammps-namespace",
-        "# kubernetes:core/v1:Secret lammps-curve-cert",
-        "# kubernetes:flux-framework.org/v1alpha2:MiniCluster lammps-minicluster",
+        "# gcp:container/nodePool:NodePool experiment-node-pool",
+        "# kubernetes:core/v1:Namespace experiment-namespace",
+        "# kubernetes:core/v1:Secret experiment-curve-cert",
+        "# kubernetes:core/v1:ConfigMap experiment-flux-config",
+        "# kubernetes:core/v1:Service experiment-service",
+        "# kubernetes:batch/v1:Job experiment-job",
+        "# kubernetes:batch/v1:JobPatch experiment-size",
     ]
 
 
 def test_kept_data_volume_is_marked_in_the_headers(capsys: pytest.CaptureFixture[str]) -> None:
     _, out = render(capsys, str(ROOT / "stacks" / "Pulumi.h100-gpu.yaml"))
     headers = [line for line in out.splitlines() if line.startswith("# ")]
-    assert "# kubernetes:core/v1:PersistentVolumeClaim train-data-checkpoints (kept on pulumi destroy)" in headers
-    assert "# kubernetes:core/v1:Namespace train-namespace (kept on pulumi destroy)" in headers
-    assert "# kubernetes:core/v1:Secret train-curve-cert" in headers
+    kept_claim = "# kubernetes:core/v1:PersistentVolumeClaim experiment-data-checkpoints (kept on pulumi destroy)"
+    assert kept_claim in headers
+    assert "# kubernetes:core/v1:Namespace experiment-namespace (kept on pulumi destroy)" in headers
+    assert "# kubernetes:core/v1:Secret experiment-curve-cert" in headers
     claim = by_kind(documents(out))["PersistentVolumeClaim"]
     assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
-    # created before the MiniCluster whose pods mount it
-    assert headers.index(
-        "# kubernetes:core/v1:PersistentVolumeClaim train-data-checkpoints (kept on pulumi destroy)"
-    ) < headers.index("# kubernetes:flux-framework.org/v1alpha2:MiniCluster train-minicluster")
+    # created before the Job whose pods mount it
+    assert headers.index(kept_claim) < headers.index("# kubernetes:batch/v1:Job experiment-job")
+
+
+def test_operator_install_renders_the_vendored_manifest_with_the_crd_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stack = yaml.safe_load((ROOT / "stacks" / "Pulumi.kind-local.yaml").read_text())
+    stack["config"]["flux-minicluster:miniCluster"]["backend"] = "operator"
+    stack["config"]["flux-minicluster:operator"] = {
+        "install": True,
+        "image": "registry.example/flux-operator@sha256:" + "0" * 64,
+    }
+    path = tmp_path / "Pulumi.op.yaml"
+    path.write_text(yaml.safe_dump(stack))
+    code, out = render(capsys, str(path))
+    assert code == 0
+    headers = [line for line in out.splitlines() if line.startswith("# ")]
+    crd = "# kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition experiment-flux-operator-customresourcedefinition-miniclusters-flux-framework-org (kept on pulumi destroy)"
+    assert crd in headers
+    assert headers[-1] == "# kubernetes:flux-framework.org/v1alpha2:MiniCluster experiment-minicluster"
+    (deployment,) = [d for d in documents(out) if d.get("kind") == "Deployment"]
+    (manager,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert manager["image"].startswith("registry.example/flux-operator@sha256:")
+    assert "kube-rbac-proxy" not in out
 
 
 @pytest.mark.parametrize("stack", stack_files(), ids=lambda p: p.stem)
@@ -83,7 +117,9 @@ def test_every_stack_renders_schema_valid_objects(
 ) -> None:
     code, out = render(capsys, str(stack))
     assert code == 0
-    for doc in documents(out):
+    objects = by_kind(documents(out))
+    objects.pop("JobPatch")  # a patch of the Job, not an object of its own
+    for doc in objects.values():
         if doc.get("kind") == "MiniCluster":
             validate_minicluster(doc, crd_schema)
         elif "apiVersion" in doc:
@@ -111,16 +147,14 @@ def test_certificate_reaches_ranks_only_through_the_secret(
     _, out = render(capsys, "--show-secrets")
     objects = by_kind(documents(out))
     secret_key = parse_certificate(objects["Secret"]["stringData"]["curve.cert"]).keys.secret_key
-    mc = objects["MiniCluster"]
-    assert secret_key not in yaml.safe_dump(mc)
-    assert "curveCert" not in mc["spec"]["flux"]
-    (container,) = mc["spec"]["containers"]
-    volume = container["volumes"][fluxfacts.CERT_VOLUME_NAME]
-    assert volume["secretName"] == objects["Secret"]["metadata"]["name"]
-    pre = container["commands"]["pre"]
-    assert "umask 077" in pre and fluxfacts.CERT_BROKER_PATH in pre
-    config = tomllib.loads(mc["spec"]["flux"]["brokerConfig"])
-    assert config["bootstrap"]["curve_cert"] == fluxfacts.CERT_BROKER_PATH
+    for kind in ("ConfigMap", "Job", "JobPatch", "Service"):
+        assert secret_key not in yaml.safe_dump(objects[kind]), kind
+    pod = objects["Job"]["spec"]["template"]["spec"]
+    (volume,) = [v for v in pod["volumes"] if v["name"] == fluxfacts.CERT_VOLUME_NAME]
+    # A broker refuses a certificate readable by group or others; 0400 it accepts.
+    assert volume["secret"] == {"secretName": objects["Secret"]["metadata"]["name"], "defaultMode": 0o400}
+    config = tomllib.loads(objects["ConfigMap"]["data"]["broker.toml"])
+    assert config["bootstrap"]["curve_cert"] == f"{fluxfacts.CERT_MOUNT_DIR}/{fluxfacts.CERT_SECRET_KEY}"
 
 
 def test_gpu_stack_wires_taint_toleration_and_limit(capsys: pytest.CaptureFixture[str]) -> None:
@@ -129,11 +163,13 @@ def test_gpu_stack_wires_taint_toleration_and_limit(capsys: pytest.CaptureFixtur
     pool = objects["NodePool"]
     assert pool["node_config"]["guest_accelerators"][0]["type"] == "nvidia-h100-80gb"
     assert {"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE"} in pool["node_config"]["taints"]
-    pod = objects["MiniCluster"]["spec"]["pod"]
+    pod = objects["Job"]["spec"]["template"]["spec"]
     assert {"key": "nvidia.com/gpu", "operator": "Equal", "value": "present", "effect": "NoSchedule"} in pod[
         "tolerations"
     ]
     assert pod["nodeSelector"]["cloud.google.com/gke-nodepool"] == pool["name"]
+    (broker,) = pod["containers"]
+    assert broker["resources"]["limits"]["nvidia.com/gpu"] == 8
 
 
 def test_output_dir_gets_one_file_per_object(
@@ -143,11 +179,13 @@ def test_output_dir_gets_one_file_per_object(
     assert code == 0
     files = sorted(p.name for p in tmp_path.iterdir())
     assert files == [
-        "01-lammps-node-pool.yaml",
-        "02-lammps-flux-operator.yaml",
-        "03-lammps-namespace.yaml",
-        "04-lammps-curve-cert.yaml",
-        "05-lammps-minicluster.yaml",
+        "01-experiment-node-pool.yaml",
+        "02-experiment-namespace.yaml",
+        "03-experiment-curve-cert.yaml",
+        "04-experiment-flux-config.yaml",
+        "05-experiment-service.yaml",
+        "06-experiment-job.yaml",
+        "07-experiment-size.yaml",
     ]
     assert all("secret-key" not in (tmp_path / f).read_text() for f in files)
 

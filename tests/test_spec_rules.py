@@ -20,7 +20,9 @@ def problems(config: dict[str, Any]) -> dict[str, str]:
 def test_valid_config_fills_visible_defaults(cpu_config: dict[str, Any]) -> None:
     spec = load_spec(cpu_config)
     mc = spec.mini_cluster
-    assert (mc.max_size, mc.min_size, mc.tasks, mc.headless_name) == (4, 4, 4, "lammps")
+    # Nothing defaults to size but maxSize: a size change leaves the rest as it was.
+    assert (mc.max_size, mc.min_size, mc.tasks, mc.headless_name) == (4, 1, None, "lammps")
+    assert mc.effective_tasks == 4 and mc.backend == "native"
     assert mc.containers[0].name == "lammps" and mc.containers[0].run_flux
     assert spec.node_pool is not None and spec.node_pool.name == "lammps-pool"
     assert spec.node_pool.threads_per_core == 1 and spec.node_pool.compact_placement

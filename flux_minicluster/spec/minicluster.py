@@ -18,9 +18,7 @@ RESERVED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-
 #: Paths the operator and this package mount into the Flux container.
 RESERVED_MOUNTS = ("/mnt/flux", "/flux_operator", "/flux_minicluster")
 #: Volume names this package gives its own volumes in every pod.
-RESERVED_VOLUMES = frozenset(
-    {fluxfacts.CERT_VOLUME_NAME, fluxfacts.NATIVE_CONFIG_VOLUME, fluxfacts.FLUX_VIEW_VOLUME}
-)
+RESERVED_VOLUMES = frozenset({fluxfacts.CERT_VOLUME_NAME, fluxfacts.NATIVE_CONFIG_VOLUME, fluxfacts.FLUX_VIEW_VOLUME})
 
 _DURATION = re.compile(r"^[0-9]+(ms|s|m|h)$")
 _TOPOLOGY = re.compile(r"^(kary:[0-9]+|binomial|mincrit(:[0-9]+)?)$")
