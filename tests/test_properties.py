@@ -16,6 +16,12 @@ from flux_minicluster.render import rendered_resources
 
 MACHINES = ["c2d-standard-112", "c3-standard-88", "h3-standard-88", "n2-standard-32", "g2-standard-24", "a2-highgpu-8g"]
 names = st.from_regex(r"\A[a-z][a-z0-9]{0,10}(-[a-z0-9]{1,8})?\Z")
+# Sizes each storage class provisions (Filestore tiers start at 1 TiB, Basic SSD at 2.5 TiB).
+VOLUME_SIZES: dict[str | None, list[str | int]] = {
+    None: ["10Gi", "1Ti", "500G", 1024],
+    "standard-rwx": ["1Ti", 2**40, "2Ti"],
+    "premium-rwx": ["2560Gi", "3Ti"],
+}
 
 
 @st.composite
@@ -27,7 +33,7 @@ def experiments(draw: st.DrawFn) -> dict[str, Any]:
     config: dict[str, Any] = {
         "miniCluster": {
             "name": name,
-            "namespace": draw(names.filter(lambda n: n != "default")),
+            "namespace": draw(names.filter(lambda n: n != "default" and not n.startswith("kube-"))),
             "size": size,
             "maxSize": max_size,
             "minSize": min_size,
@@ -41,19 +47,24 @@ def experiments(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         container = config["miniCluster"]["containers"][0]
         container["volumes"] = {"out": {"path": "/out", "claimName": "results"}}
+        storage_class = draw(st.sampled_from(sorted(VOLUME_SIZES, key=str)))
         config["miniCluster"]["dataVolumes"] = {
             "results": {
-                "size": draw(st.sampled_from(["10Gi", "1Ti", "500G", 1024])),
-                "storageClassName": draw(st.sampled_from([None, "standard-rwx", "premium-rwx"])),
+                "size": draw(st.sampled_from(VOLUME_SIZES[storage_class])),
+                "storageClassName": storage_class,
                 "keep": draw(st.booleans()),
             }
         }
     if draw(st.booleans()):
+        zones = draw(st.sampled_from([["us-central1-a"], ["us-central1-a", "us-central1-b", "us-central1-c"]]))
+        per_zone = draw(st.integers(-(-size // len(zones)), 128 // len(zones)))
         config["nodePool"] = {
             "cluster": "hpc",
-            "zones": ["us-central1-a"],
+            "location": draw(st.sampled_from(["us-central1", "us-central1-a"])),
+            "zones": zones,
+            "compactPlacement": len(zones) == 1,
             "machineType": draw(st.sampled_from(MACHINES)),
-            "nodeCount": draw(st.integers(size, 128)),
+            "nodeCount": per_zone * len(zones),
         }
     else:
         config["kubernetes"] = {"context": "kind-flux"}
