@@ -42,6 +42,6 @@ def quantity_value(value: str | int) -> Fraction:
     number, suffix = Fraction(match["number"]), match["suffix"]
     if suffix in _BINARY:
         return number * _BINARY[suffix]
-    if suffix[:1] in ("e", "E"):
+    if len(suffix) > 1 and suffix[0] in ("e", "E"):
         return number * Fraction(10) ** int(suffix[1:])
     return number * _DECIMAL[suffix]

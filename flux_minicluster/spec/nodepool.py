@@ -34,7 +34,7 @@ class Gpu(SpecModel):
         None, description="Let several containers share one GPU."
     )
     max_shared_clients_per_gpu: int | None = Field(
-        None, ge=2, le=gpus.MAX_SHARED_CLIENTS_PER_GPU, description="Containers per GPU when sharing is on."
+        None, ge=2, description="Containers per GPU when sharing is on (at most 48)."
     )
 
 
@@ -382,10 +382,18 @@ class NodePoolSpec(SpecModel):
                 broken.append(
                     (
                         ("gpu", "count"),
-                        f"{self.gpu.count} x {gpu_type} allow at most {limits[self.gpu.count]} vCPUs; "
-                        f"{self.machine_type} has {machine.vcpus}",
+                        f"with {self.gpu.count} {gpu_type}, a VM may have at most {limits[self.gpu.count]} "
+                        f"vCPUs; {self.machine_type} has {machine.vcpus}",
                     )
                 )
+        clients = self.gpu.max_shared_clients_per_gpu
+        if clients is not None and clients > gpus.MAX_SHARED_CLIENTS_PER_GPU:
+            broken.append(
+                (
+                    ("gpu", "maxSharedClientsPerGpu"),
+                    f"GKE shares a GPU among at most {gpus.MAX_SHARED_CLIENTS_PER_GPU} containers, not {clients}",
+                )
+            )
         if (self.gpu.sharing_strategy is None) != (self.gpu.max_shared_clients_per_gpu is None):
             broken.append((("gpu", "sharingStrategy"), "sharingStrategy and maxSharedClientsPerGpu go together"))
         return broken
