@@ -28,6 +28,7 @@ def experiment(index: int) -> dict[str, Any]:
         config["nodePool"] = {
             "name": POOL,
             "cluster": "hpc-cluster",
+            "location": "us-central1-a",
             "zones": ["us-central1-a"],
             "machineType": "c2d-standard-112",
             "nodeCount": 4,

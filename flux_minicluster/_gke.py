@@ -13,6 +13,7 @@ import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
 from . import names
+from .catalog.locations import parse_cluster
 from .kubeconfig import gke_kubeconfig
 from .nodepool_args import node_pool_args
 from .spec import ExperimentSpec
@@ -44,7 +45,7 @@ def gke_kubernetes_provider(
     assert pool is not None
     # get_cluster takes a bare name; an overriding ``cluster`` may be an id.
     cluster_name = pulumi.Output.from_input(cluster if cluster is not None else pool.cluster).apply(
-        lambda value: value.rsplit("/", 1)[-1]
+        lambda value: parse_cluster(value).name
     )
     found = gcp.container.get_cluster_output(
         name=cluster_name,

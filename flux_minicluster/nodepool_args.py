@@ -17,15 +17,19 @@ _TAINT_EFFECT = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCH
 
 def node_pool_args(pool: NodePoolSpec) -> dict[str, Any]:
     """Arguments of the node pool; no ``initial_node_count``, which forces recreation."""
+    max_surge, max_unavailable = pool.upgrade_surge
     args: dict[str, Any] = {
         "name": pool.name,
         "cluster": pool.cluster,
         "location": pool.cluster_location,
         "node_locations": list(pool.zones),
-        "node_count": pool.node_count,
+        # GKE's node_count is per zone: the pool's total is split evenly.
+        "node_count": pool.nodes_per_zone,
         "node_config": _node_config(pool),
-        # Compact placement rules out blue-green upgrades; surge one node at a time.
-        "upgrade_settings": {"strategy": "SURGE", "max_surge": 1, "max_unavailable": 0},
+        "management": {"auto_repair": pool.auto_repair, "auto_upgrade": pool.auto_upgrade},
+        # Compact placement rules out blue-green upgrades. A compact or
+        # reserved pool has no spare VM to surge into, so it upgrades in place.
+        "upgrade_settings": {"strategy": "SURGE", "max_surge": max_surge, "max_unavailable": max_unavailable},
     }
     if pool.cluster_project:
         args["project"] = pool.cluster_project
@@ -45,15 +49,19 @@ def _node_config(pool: NodePoolSpec) -> dict[str, Any]:
     config: dict[str, Any] = {
         "machine_type": pool.machine_type,
         "image_type": pool.image_type,
-        "disk_type": pool.disk_type,
+        "disk_type": pool.boot_disk_type,
         "disk_size_gb": pool.disk_size_gb,
         "gvnic": {"enabled": pool.gvnic},
         "kubelet_config": {"cpu_manager_policy": pool.cpu_manager_policy},
+        # Access is governed by the service account's IAM roles; Google
+        # recommends the cloud-platform scope with a dedicated account.
         "oauth_scopes": ["https://www.googleapis.com/auth/cloud-platform"],
         "labels": dict(sorted(pool.labels.items())),
         "taints": [_taint(t.key, t.value, t.effect) for t in pool.taints],
     }
-    if pool.threads_per_core is not None:
+    if pool.service_account is not None:
+        config["service_account"] = pool.service_account
+    if pool.sets_threads_per_core:
         config["advanced_machine_features"] = {"threads_per_core": pool.threads_per_core}
     if pool.image_streaming:
         config["gcfs_config"] = {"enabled": True}

@@ -21,6 +21,7 @@ KUBERNETES_VERSION = "1.33"
 CPU_CONFIG: dict[str, Any] = {
     "nodePool": {
         "cluster": "hpc",
+        "location": "us-central1-a",
         "zones": ["us-central1-a"],
         "machineType": "c2d-standard-112",
         "nodeCount": 4,

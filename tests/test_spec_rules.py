@@ -73,9 +73,10 @@ def test_threads_per_core_not_on_shared_core(cpu_config: dict[str, Any]) -> None
     assert "shared-core" in problems(cpu_config)["nodePool.threadsPerCore"]
 
 
-def test_threads_per_core_not_on_t2d(cpu_config: dict[str, Any]) -> None:
-    cpu_config["nodePool"].update(machineType="t2d-standard-8", compactPlacement=False)
-    assert "nodePool.threadsPerCore" in problems(cpu_config)
+def test_threads_per_core_two_refused_on_t2d(cpu_config: dict[str, Any]) -> None:
+    # Compute Engine "Set the number of threads per core": not on Tau T2D.
+    cpu_config["nodePool"].update(machineType="t2d-standard-8", compactPlacement=False, threadsPerCore=2)
+    assert "T2D machines run 1 thread per core" in problems(cpu_config)["nodePool.threadsPerCore"]
 
 
 def test_gpu_type_and_count_derived_for_gpu_machines(cpu_config: dict[str, Any]) -> None:

@@ -29,7 +29,13 @@ provider = k8s.Provider("hpc", kubeconfig=kubeconfig)
 cpu = FluxMiniCluster(
     "lammps",
     {
-        "nodePool": {"cluster": "hpc", "zones": [ZONE], "machineType": "c2d-standard-56", "nodeCount": 4},
+        "nodePool": {
+            "cluster": "hpc",
+            "location": ZONE,
+            "zones": [ZONE],
+            "machineType": "c2d-standard-56",
+            "nodeCount": 4,
+        },
         "miniCluster": {
             "name": "lammps",
             "namespace": "lammps",
@@ -45,7 +51,13 @@ cpu = FluxMiniCluster(
 gpu = FluxMiniCluster(
     "train",
     {
-        "nodePool": {"cluster": "hpc", "zones": [ZONE], "machineType": "g2-standard-24", "nodeCount": 2},
+        "nodePool": {
+            "cluster": "hpc",
+            "location": ZONE,
+            "zones": [ZONE],
+            "machineType": "g2-standard-24",
+            "nodeCount": 2,
+        },
         "miniCluster": {
             "name": "train",
             "namespace": "train",

@@ -8,7 +8,8 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 
 from .. import fluxfacts
 from ..certificate import parse_certificate
-from ..errors import Location, SpecError, problems_from_validation_error, raise_rule_errors
+from ..errors import SpecError, problems_from_validation_error, raise_rule_errors
+from . import fit
 from .base import SpecModel
 from .minicluster import MiniClusterSpec
 from .nodepool import NodePoolSpec
@@ -56,38 +57,11 @@ class ExperimentSpec(SpecModel):
     @model_validator(mode="after")
     def _pool_fits_minicluster(self) -> ExperimentSpec:
         pool, mc = self.node_pool, self.mini_cluster
-        if pool is None:
-            return self
-        if pool.name is None:
-            pool.name = f"{mc.name}-pool"[:40].rstrip("-")
-        broken: list[tuple[Location, str]] = []
-        if pool.node_count < mc.size and not mc.allow_packing:
-            broken.append(
-                (
-                    ("nodePool", "nodeCount"),
-                    f"{pool.node_count} nodes cannot give each of the {mc.size} brokers "
-                    "a node of its own; add nodes or set miniCluster.allowPacking: true",
-                )
-            )
-        if pool.node_count > 1 and mc.max_size is not None and mc.max_size > 1:
-            for name, volume in sorted(mc.data_volumes.items()):
-                if volume.access_mode == "ReadWriteOnce":
-                    broken.append(
-                        (
-                            ("miniCluster", "dataVolumes", name, "accessMode"),
-                            f"a ReadWriteOnce volume attaches to one node, but brokers run on {pool.node_count} "
-                            "nodes; use ReadWriteMany (on GKE, storageClassName: standard-rwx)",
-                        )
-                    )
-        index = mc.flux_container_index
-        if index is not None and pool.gpu is not None:
-            limit = mc.containers[index].resources.limits.get(fluxfacts.GPU_RESOURCE)
-            shared = pool.gpu.max_shared_clients_per_gpu or 1
-            where: Location = ("miniCluster", "containers", index, "resources", "limits", fluxfacts.GPU_RESOURCE)
-            if limit is not None and not str(limit).isdigit():
-                broken.append((where, f"GPUs are counted in whole numbers, not {limit!r}"))
-            elif limit is not None and int(limit) > pool.gpu_count * shared:
-                broken.append((where, f"{limit} GPUs cannot fit on a node with {pool.gpu_count}"))
+        broken = fit.extended_resource_problems(mc) + fit.storage_problems(mc)
+        if pool is not None:
+            if pool.name is None:
+                pool.name = f"{mc.name}-pool"[:40].rstrip("-")
+            broken += fit.pool_fit_problems(pool, mc)
         raise_rule_errors("ExperimentSpec", broken)
         return self
 

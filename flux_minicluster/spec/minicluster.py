@@ -15,6 +15,8 @@ from .base import AbsolutePath, DnsLabel, Labels, Quantity, SpecModel, check_dns
 #: Namespaces a MiniCluster must not share: the operator lists every pod of
 #: its namespace, and these belong to the system or to the operator itself.
 RESERVED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease", "operator-system"})
+#: Kubernetes keeps the ``kube-`` prefix for its own namespaces (Namespaces docs).
+RESERVED_NAMESPACE_PREFIX = "kube-"
 #: Paths the operator and this package mount into the Flux container.
 RESERVED_MOUNTS = ("/mnt/flux", "/flux_operator", "/flux_minicluster")
 #: Volume names this package gives its own volumes in every pod.
@@ -193,9 +195,20 @@ class MiniClusterSpec(SpecModel):
             broken.append(
                 (("name",), f"the last broker's hostname {last_host!r} would exceed 63 characters; shorten the name")
             )
-        if self.namespace in RESERVED_NAMESPACES:
+        if self.namespace in RESERVED_NAMESPACES or self.namespace.startswith(RESERVED_NAMESPACE_PREFIX):
             broken.append(
                 (("namespace",), f"{self.namespace!r} is reserved; a MiniCluster wants a namespace of its own")
+            )
+        if not self.headless_name[:1].isalpha():
+            # Service names are DNS-1035 labels: they start with a letter.
+            where = "headlessName" if self.headless_name != self.name else "name"
+            broken.append(
+                (
+                    (where,),
+                    f"{self.headless_name!r} names the headless Service, and Service names start with a "
+                    "letter (DNS-1035); start it with a letter"
+                    + ("" if where == "headlessName" else " or set headlessName"),
+                )
             )
         broken += self._container_rules()
         broken += self._data_volume_rules()

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field, model_validator
 
+from ..catalog import gpus, locations
+from ..catalog.disks import BOOT_DISK_TYPES
+from ..catalog.machines import COMPACT_PLACEMENT_MAX_NODES, MachineType, machine_type
 from ..errors import Location, raise_rule_errors
-from ..machines import MachineType, parse_machine_type
 from .base import Labels, SpecModel
 
-_CLUSTER_ID = re.compile(r"^projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/clusters/(?P<name>[^/]+)$")
-_ZONE = re.compile(r"^[a-z]+-[a-z]+[0-9]+-[a-z]$")
 _POOL_NAME = re.compile(r"^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$")
+# A service account email: NAME@PROJECT.iam.gserviceaccount.com, or Google's own.
+_SERVICE_ACCOUNT = re.compile(r"^[a-z0-9][-a-z0-9._]*@[a-z0-9][-a-z0-9.]*\.gserviceaccount\.com$")
+
+BootDiskType = Literal["pd-standard", "pd-balanced", "pd-ssd", "hyperdisk-balanced"]
+assert set(get_args(BootDiskType)) == set(BOOT_DISK_TYPES)
 
 
 class Gpu(SpecModel):
@@ -28,7 +33,9 @@ class Gpu(SpecModel):
     sharing_strategy: Literal["TIME_SHARING", "MPS"] | None = Field(
         None, description="Let several containers share one GPU."
     )
-    max_shared_clients_per_gpu: int | None = Field(None, ge=2, description="Containers per GPU when sharing is on.")
+    max_shared_clients_per_gpu: int | None = Field(
+        None, ge=2, description="Containers per GPU when sharing is on (at most 48)."
+    )
 
 
 class Taint(SpecModel):
@@ -50,13 +57,15 @@ class NodePoolSpec(SpecModel):
 
     cluster: str = Field(description="The GKE cluster: its name, or its id projects/P/locations/L/clusters/N.")
     location: str | None = Field(
-        None, description="Region or zone of the cluster; defaults to the id's, else the first zone."
+        None, description="Region or zone of the cluster; taken from the id, required with a bare name."
     )
     project: str | None = Field(None, description="GCP project; defaults to the id's, else the provider's.")
     name: str | None = Field(None, description="Node pool name; defaults to <miniCluster.name>-pool.")
     zones: list[str] = Field(min_length=1, description="Zones the nodes are created in.")
     machine_type: str = Field(description="Compute Engine machine type, for example c2d-standard-112.")
-    node_count: int = Field(ge=1, description="Nodes in the pool.")
+    node_count: int = Field(
+        ge=1, description="Nodes in the pool, all zones together; GKE puts nodeCount / len(zones) in each zone."
+    )
     compact_placement: bool = Field(True, description="Place nodes close together (COMPACT policy).")
     placement_policy_name: str | None = Field(
         None, description="A named workload policy, needed for A3 High and later and H4D."
@@ -75,32 +84,83 @@ class NodePoolSpec(SpecModel):
     gpu: Gpu | None = Field(None, description="Accelerators on each node.")
     labels: Labels = Field({}, description="Kubernetes labels on every node.")
     taints: list[Taint] = Field([], description="Taints on every node.")
-    disk_type: Literal["pd-standard", "pd-balanced", "pd-ssd", "hyperdisk-balanced"] = Field(
-        "pd-balanced", description="Boot disk type."
+    disk_type: BootDiskType | None = Field(
+        None, description="Boot disk type; defaults to pd-balanced, or hyperdisk-balanced where the series needs it."
     )
     disk_size_gb: int = Field(100, ge=10, description="Boot disk size in GB.")
     cpu_manager_policy: Literal["static", "none"] = Field(
         "static", description="Kubelet CPU manager; static pins Guaranteed pods to whole cores."
     )
+    auto_upgrade: bool = Field(True, description="GKE upgrades the nodes; required on clusters in a release channel.")
+    auto_repair: bool = Field(True, description="GKE recreates nodes that fail health checks.")
+    max_surge: int | None = Field(
+        None, ge=0, description="Extra nodes during an upgrade; defaults to 0 for compact or reserved pools, else 1."
+    )
+    max_unavailable: int | None = Field(
+        None,
+        ge=0,
+        description="Nodes down at once during an upgrade; defaults to 1 for compact or reserved pools, else 0.",
+    )
+    service_account: str | None = Field(
+        None, description="Service account of the nodes; the Compute Engine default account when left out."
+    )
 
     @property
     def machine(self) -> MachineType:
-        return parse_machine_type(self.machine_type)
+        return machine_type(self.machine_type)
+
+    @property
+    def cluster_ref(self) -> locations.ClusterRef:
+        return locations.parse_cluster(self.cluster)
 
     @property
     def cluster_name(self) -> str:
-        match = _CLUSTER_ID.match(self.cluster)
-        return match["name"] if match else self.cluster
+        return self.cluster_ref.name
 
     @property
     def cluster_location(self) -> str:
-        match = _CLUSTER_ID.match(self.cluster)
-        return self.location or (match["location"] if match else self.zones[0])
+        location = self.location or self.cluster_ref.location
+        assert location is not None, "a validated pool has its cluster's location"
+        return location
 
     @property
     def cluster_project(self) -> str | None:
-        match = _CLUSTER_ID.match(self.cluster)
-        return self.project or (match["project"] if match else None)
+        return self.project or self.cluster_ref.project
+
+    @property
+    def nodes_per_zone(self) -> int:
+        """GKE's ``node_count``: one instance group per zone, each this size."""
+        return self.node_count // len(self.zones)
+
+    @property
+    def boot_disk_type(self) -> str:
+        """The disk type asked for, or the one the machine series takes by default."""
+        return self.disk_type or self.machine.default_boot_disk_type
+
+    @property
+    def sets_threads_per_core(self) -> bool:
+        """Whether the request carries threads per core (not on machines with SMT fixed)."""
+        return self.threads_per_core is not None and self.machine.smt_configurable
+
+    @property
+    def node_cpus(self) -> int:
+        """CPUs each node's kubelet sees."""
+        return self.machine.node_cpus(self.threads_per_core)
+
+    @property
+    def holds_capacity_tight(self) -> bool:
+        """Compact or reserved pools: no spare VM to surge into during an upgrade."""
+        reserved = self.reservation is not None and self.reservation.consume_type != "NO_RESERVATION"
+        return self.compact_placement or reserved
+
+    @property
+    def upgrade_surge(self) -> tuple[int, int]:
+        """``(max_surge, max_unavailable)``: replace in place where no spare capacity exists."""
+        surge, unavailable = (0, 1) if self.holds_capacity_tight else (1, 0)
+        return (
+            surge if self.max_surge is None else self.max_surge,
+            unavailable if self.max_unavailable is None else self.max_unavailable,
+        )
 
     @property
     def gpu_type(self) -> str | None:
@@ -115,16 +175,23 @@ class NodePoolSpec(SpecModel):
             return 0
         return self.gpu.count or self.machine.built_in_gpu_count
 
+    @property
+    def gpus_per_node_for_pods(self) -> int:
+        """``nvidia.com/gpu`` a node offers pods: each shared GPU counts once per client."""
+        if self.gpu is None:
+            return 0
+        return self.gpu_count * (self.gpu.max_shared_clients_per_gpu or 1)
+
     @model_validator(mode="before")
     @classmethod
     def _gpu_machines_get_a_gpu_block(cls, data: object) -> object:
         # A2/A3/A4/G2 machines always carry GPUs; declaring them (with an
         # explicit driver version) keeps GKE from changing the pool behind us.
         if isinstance(data, dict) and data.get("gpu") is None:
-            machine_type = data.get("machineType", data.get("machine_type"))
-            if isinstance(machine_type, str):
+            name = data.get("machineType", data.get("machine_type"))
+            if isinstance(name, str):
                 try:
-                    machine = parse_machine_type(machine_type)
+                    machine = machine_type(name)
                 except ValueError:
                     return data
                 if machine.built_in_gpu:
@@ -134,25 +201,27 @@ class NodePoolSpec(SpecModel):
     @model_validator(mode="after")
     def _gke_rules(self) -> NodePoolSpec:
         broken: list[tuple[Location, str]] = []
-        try:
-            machine = self.machine
-        except ValueError as error:
-            raise_rule_errors("NodePoolSpec", [(("machineType",), str(error))])
-            return self
         if self.name is not None and not _POOL_NAME.match(self.name):
             broken.append((("name",), f"{self.name!r}: 1-40 lowercase letters, digits and '-', starting with a letter"))
-        for index, zone in enumerate(self.zones):
-            if not _ZONE.match(zone):
-                broken.append((("zones", index), f"{zone!r} is not a zone (for example us-central1-a)"))
-        broken += self._placement_rules(machine)
-        broken += self._network_rules(machine)
-        broken += self._gpu_rules(machine)
-        if self.threads_per_core is not None and not machine.smt_configurable:
+        broken += self._location_rules()
+        if len(self.zones) > 1 and self.node_count % len(self.zones):
             broken.append(
                 (
-                    ("threadsPerCore",),
-                    f"threads per core cannot be set on {self.machine_type} (shared-core or fixed SMT); set it to null",
+                    ("nodeCount",),
+                    f"GKE puts the same number of nodes in each zone: {self.node_count} nodes do not divide "
+                    f"over {len(self.zones)} zones; use a multiple of {len(self.zones)}",
                 )
+            )
+        if self.service_account is not None and not _SERVICE_ACCOUNT.match(self.service_account):
+            broken.append(
+                (
+                    ("serviceAccount",),
+                    f"{self.service_account!r} is not a service account email (NAME@PROJECT.iam.gserviceaccount.com)",
+                )
+            )
+        if sum(self.upgrade_surge) == 0:
+            broken.append(
+                (("maxSurge",), "maxSurge and maxUnavailable cannot both be 0: the upgrade could not progress")
             )
         if self.reservation is not None:
             specific = self.reservation.consume_type == "SPECIFIC_RESERVATION"
@@ -160,8 +229,68 @@ class NodePoolSpec(SpecModel):
                 broken.append((("reservation",), "SPECIFIC_RESERVATION needs key and values"))
             if not specific and (self.reservation.key or self.reservation.values):
                 broken.append((("reservation",), "key and values apply only to SPECIFIC_RESERVATION"))
+        try:
+            machine = self.machine
+        except ValueError as error:
+            broken.append((("machineType",), str(error)))
+        else:
+            broken += self._machine_rules(machine)
         raise_rule_errors("NodePoolSpec", broken)
         return self
+
+    def _machine_rules(self, machine: MachineType) -> list[tuple[Location, str]]:
+        broken = self._placement_rules(machine) + self._network_rules(machine) + self._gpu_rules(machine)
+        if self.threads_per_core is not None and not machine.accepts_threads_per_core(self.threads_per_core):
+            broken.append(
+                (
+                    ("threadsPerCore",),
+                    f"threads per core cannot be set on {self.machine_type}: {machine.smt_fixed_reason}; set it to null",
+                )
+            )
+        if self.disk_type is not None and self.disk_type not in machine.boot_disk_types:
+            broken.append(
+                (
+                    ("diskType",),
+                    f"{machine.series} machines boot from {', '.join(machine.boot_disk_types)}, not {self.disk_type}",
+                )
+            )
+        return broken
+
+    def _location_rules(self) -> list[tuple[Location, str]]:
+        broken: list[tuple[Location, str]] = []
+        try:
+            ref = self.cluster_ref
+        except ValueError as error:
+            broken.append((("cluster",), str(error)))
+            ref = None
+        if self.location is not None and not (locations.is_region(self.location) or locations.is_zone(self.location)):
+            broken.append((("location",), f"{self.location!r} is not a region (us-central1) or zone (us-central1-a)"))
+            return broken
+        if ref is not None and ref.location and self.location and ref.location != self.location:
+            broken.append((("location",), f"{self.location!r} differs from the cluster id's location {ref.location!r}"))
+        if ref is not None and ref.project and self.project and ref.project != self.project:
+            broken.append((("project",), f"{self.project!r} differs from the cluster id's project {ref.project!r}"))
+        if ref is not None and ref.location is None and self.location is None:
+            broken.append(
+                (
+                    ("location",),
+                    f"required when the cluster is given by name: {self.cluster!r} may be regional or zonal, and "
+                    "the pool must name the cluster's own location (or give the id projects/P/locations/L/clusters/N)",
+                )
+            )
+        cluster_location = self.location or (ref.location if ref else None)
+        for index, zone in enumerate(self.zones):
+            if not locations.is_zone(zone):
+                broken.append((("zones", index), f"{zone!r} is not a zone (for example us-central1-a)"))
+            elif cluster_location and locations.region_of(zone) != locations.region_of(cluster_location):
+                broken.append(
+                    (
+                        ("zones", index),
+                        f"{zone} is not in the cluster's location {cluster_location}; "
+                        f"a node pool's zones lie in {locations.region_of(cluster_location)}",
+                    )
+                )
+        return broken
 
     def _placement_rules(self, machine: MachineType) -> list[tuple[Location, str]]:
         broken: list[tuple[Location, str]] = []
@@ -174,6 +303,14 @@ class NodePoolSpec(SpecModel):
                 (
                     ("zones",),
                     f"compact placement is only available for node pools in a single zone; got {len(self.zones)}",
+                )
+            )
+        if self.node_count > COMPACT_PLACEMENT_MAX_NODES:
+            broken.append(
+                (
+                    ("nodeCount",),
+                    f"a compact placement policy holds at most {COMPACT_PLACEMENT_MAX_NODES} nodes; "
+                    f"got {self.node_count}",
                 )
             )
         if not machine.supports_compact_placement:
@@ -216,11 +353,14 @@ class NodePoolSpec(SpecModel):
             return []
         broken: list[tuple[Location, str]] = []
         gpu_type = self.gpu_type
+        attachable = frozenset({machine.built_in_gpu}) if machine.built_in_gpu else frozenset()
+        if machine.family == "n1" and not machine.shared_core:
+            attachable = gpus.N1_ATTACHABLE_GPUS
         if gpu_type is None:
-            choices = ", ".join(sorted(machine.attachable_gpus)) or "none"
+            choices = ", ".join(sorted(attachable)) or "none"
             broken.append((("gpu", "type"), f"required for {self.machine_type} (attachable: {choices})"))
-        elif gpu_type not in machine.attachable_gpus:
-            choices = ", ".join(sorted(machine.attachable_gpus)) or "none: pick a GPU machine type"
+        elif gpu_type not in attachable:
+            choices = ", ".join(sorted(attachable)) or "none: pick a GPU machine type"
             broken.append(
                 (("gpu", "type"), f"{gpu_type} does not belong to the {machine.series} series (attachable: {choices})")
             )
@@ -233,6 +373,27 @@ class NodePoolSpec(SpecModel):
             )
         if not machine.built_in_gpu and self.gpu.count is None:
             broken.append((("gpu", "count"), f"required for GPUs attached to {self.machine_type}"))
+        limits = gpus.N1_GPU_VCPU_LIMITS.get(gpu_type or "")
+        if limits is not None and gpu_type in attachable and self.gpu.count is not None:
+            if self.gpu.count not in limits:
+                offered = ", ".join(str(n) for n in limits)
+                broken.append((("gpu", "count"), f"{gpu_type} attaches in counts of {offered}, not {self.gpu.count}"))
+            elif machine.vcpus > limits[self.gpu.count]:
+                broken.append(
+                    (
+                        ("gpu", "count"),
+                        f"with {self.gpu.count} {gpu_type}, a VM may have at most {limits[self.gpu.count]} "
+                        f"vCPUs; {self.machine_type} has {machine.vcpus}",
+                    )
+                )
+        clients = self.gpu.max_shared_clients_per_gpu
+        if clients is not None and clients > gpus.MAX_SHARED_CLIENTS_PER_GPU:
+            broken.append(
+                (
+                    ("gpu", "maxSharedClientsPerGpu"),
+                    f"GKE shares a GPU among at most {gpus.MAX_SHARED_CLIENTS_PER_GPU} containers, not {clients}",
+                )
+            )
         if (self.gpu.sharing_strategy is None) != (self.gpu.max_shared_clients_per_gpu is None):
             broken.append((("gpu", "sharingStrategy"), "sharingStrategy and maxSharedClientsPerGpu go together"))
         return broken
