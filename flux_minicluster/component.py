@@ -3,29 +3,31 @@
 A thin adapter: the spec is validated first (bad input registers nothing),
 the builders shape every object, and this module only turns them into
 resources with the options that keep updates safe and previews calm.
-"""
 
-from __future__ import annotations
+Annotations are evaluated (no ``from __future__ import annotations``): Pulumi
+infers the package schema from the ``args`` and output annotations at run time.
+"""
 
 import base64
 from collections.abc import Mapping
-from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from . import fluxfacts, names
+from .args import ComponentArgs
 from .certificate import SECRET_BYTES, certificate_text
 from .endpoint import lead_broker
 from .kubernetes_objects import REPLACE_ON_CHANGE_FIELDS, KubernetesObject, kubernetes_objects
+from .outputs import LeadBrokerEndpoint, lead_broker_endpoint
 from .spec import ExperimentSpec, load_spec
 
 
 class FluxMiniCluster(pulumi.ComponentResource):
     """A GKE node pool (optional), the Flux Operator, one MiniCluster and its data volumes."""
 
-    lead_broker: pulumi.Output[dict[str, Any]]
+    lead_broker: pulumi.Output[LeadBrokerEndpoint]
     """Rank 0: host, port, local URI, pod selector and kubectl commands."""
     lead_broker_host: pulumi.Output[str]
     """DNS name of the lead broker, NAME-0.HEADLESS.NAMESPACE.svc.cluster.local."""
@@ -39,14 +41,11 @@ class FluxMiniCluster(pulumi.ComponentResource):
     """Name of the GKE node pool, or None when the cluster brings its own nodes."""
     certificate: pulumi.Output[str]
     """The CURVE certificate (a Pulumi secret)."""
-    kubernetes_provider: pulumi.ProviderResource
-    """The provider its Kubernetes objects use: pass it to further MiniClusters
-    or resources on the same cluster."""
 
     def __init__(
         self,
         name: str,
-        args: ExperimentSpec | dict[str, Any],
+        args: ComponentArgs,
         opts: pulumi.ResourceOptions | None = None,
         *,
         curve_certificate: pulumi.Input[str] | None = None,
@@ -82,7 +81,9 @@ class FluxMiniCluster(pulumi.ComponentResource):
             if k8s_provider is None:
                 k8s_provider = gke_kubernetes_provider(self, name, spec, cluster=cluster)
         assert k8s_provider is not None  # passed in, or built for the node pool's cluster
-        self.kubernetes_provider = k8s_provider
+        self.kubernetes_provider: pulumi.ProviderResource = k8s_provider
+        """The provider its Kubernetes objects use: pass it to further MiniClusters
+        or resources on the same cluster (Python only: not in the package schema)."""
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=k8s_provider)
 
         # The operator's CRD and controller; its own namespace, independent of
@@ -121,7 +122,7 @@ class FluxMiniCluster(pulumi.ComponentResource):
             ),
         )
 
-        endpoint = lead_broker(mc).as_dict()
+        endpoint = lead_broker_endpoint(lead_broker(mc))
         # Outputs that resolve once the MiniCluster exists, so a program that
         # exports them waits for it.
         ready = minicluster.id
