@@ -75,9 +75,11 @@ class FluxMiniClusterProvider(ComponentProvider):
         """Build the component from the inputs the engine sends (camelCase, numbers as floats)."""
         self.validate_resource_type(PACKAGE_NAME, resource_type)
         known, computed = split_computed(inputs)
-        args = self.map_inputs(known, self.definition)  # schema names -> Python names
+        # Passed in stack spelling, as the schema names them, so every problem
+        # is reported with the name the program used; pydantic reads the
+        # engine's floats (4.0) as the integers they stand for.
         try:
-            component = FluxMiniCluster(name, args, options, **computed)
+            component = FluxMiniCluster(name, known, options, **computed)
         except SpecError as error:
             raise InputPropertiesError(
                 str(error), [{"property_path": p.path, "reason": p.message} for p in error.problems]
