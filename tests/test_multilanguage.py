@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import jsonschema
 import pytest
+import yaml
 from conftest import ROOT
 from pydantic import BaseModel, Field, SecretStr
 
@@ -303,3 +304,13 @@ class _SnakeCase(BaseModel):
     """Keys that are not camelCase in the stack."""
 
     by_name: str = Field(description="Text.")
+
+
+def test_the_yaml_example_declares_the_lammps_cpu_stack_with_the_package_type() -> None:
+    program = yaml.safe_load((ROOT / "examples" / "yaml-lammps" / "Pulumi.yaml").read_text())
+    stack = yaml.safe_load((ROOT / "stacks" / "Pulumi.lammps-cpu.yaml").read_text())["config"]
+    settings = {key.split(":", 1)[1]: value for key, value in stack.items() if key.startswith("flux-minicluster:")}
+    (resource,) = program["resources"].values()
+    assert resource["type"] == TOKEN
+    assert resource["properties"] == settings
+    assert program["packages"] == {"flux-minicluster": "../.."}
