@@ -4,31 +4,33 @@ A thin adapter: the spec is validated first (bad input registers nothing),
 the builders shape every object, and the options each resource gets come
 from one table (``lifecycle.py``), so updates keep a running instance unless
 the change needs a new one, and never leave brokers disagreeing.
-"""
 
-from __future__ import annotations
+Annotations are evaluated (no ``from __future__ import annotations``): Pulumi
+infers the package schema from the ``args`` and output annotations at run time.
+"""
 
 import base64
 from collections.abc import Mapping
-from typing import Any
 
 import pulumi
 import pulumi_random as random
 
 from . import fluxfacts, names
 from ._kubernetes import register
+from .args import ComponentArgs
 from .certificate import SECRET_BYTES, certificate_text
 from .endpoint import lead_broker
 from .kubernetes_objects import JOB, MINICLUSTER, NAMESPACE, PATCH_ROLES, SIZE, kubernetes_objects
 from .lifecycle import LIFECYCLE, NODE_POOL, OPERATOR
 from .operator_component import FluxOperator
+from .outputs import LeadBrokerEndpoint, lead_broker_endpoint
 from .spec import ExperimentSpec, load_spec
 
 
 class FluxMiniCluster(pulumi.ComponentResource):
     """A GKE node pool (optional), one Flux MiniCluster and its data volumes."""
 
-    lead_broker: pulumi.Output[dict[str, Any]]
+    lead_broker: pulumi.Output[LeadBrokerEndpoint]
     """Rank 0: host, port, local URI, pod selector and kubectl commands."""
     lead_broker_host: pulumi.Output[str]
     """DNS name of the lead broker, NAME-0.HEADLESS.NAMESPACE.svc.cluster.local."""
@@ -42,14 +44,11 @@ class FluxMiniCluster(pulumi.ComponentResource):
     """Name of the GKE node pool, or None when the cluster brings its own nodes."""
     certificate: pulumi.Output[str]
     """The CURVE certificate (a Pulumi secret)."""
-    kubernetes_provider: pulumi.ProviderResource
-    """The provider its Kubernetes objects use: pass it to further MiniClusters
-    or resources on the same cluster."""
 
     def __init__(
         self,
         name: str,
-        args: ExperimentSpec | dict[str, Any],
+        args: ComponentArgs,
         opts: pulumi.ResourceOptions | None = None,
         *,
         curve_certificate: pulumi.Input[str] | None = None,
@@ -90,7 +89,9 @@ class FluxMiniCluster(pulumi.ComponentResource):
             if k8s_provider is None:
                 k8s_provider = gke_kubernetes_provider(self, name, spec, cluster=cluster)
         assert k8s_provider is not None  # passed in, or built for the node pool's cluster
-        self.kubernetes_provider = k8s_provider
+        self.kubernetes_provider: pulumi.ProviderResource = k8s_provider
+        """The provider its Kubernetes objects use: pass it to further MiniClusters
+        or resources on the same cluster (Python only: not in the package schema)."""
 
         if spec.operator.install:
             # For a cluster that runs this one experiment; shared clusters
@@ -120,7 +121,7 @@ class FluxMiniCluster(pulumi.ComponentResource):
             resource = register(names.child(name, obj.suffix), obj.body, options, patch=obj.role in PATCH_ROLES)
             by_role.setdefault(obj.role, []).append(resource)
 
-        endpoint = lead_broker(mc).as_dict()
+        endpoint = lead_broker_endpoint(lead_broker(mc))
         # Outputs resolve once the instance is up: every broker ready (native,
         # waiting for jobs), the command done (native, with a command), or the
         # MiniCluster object accepted (operator).

@@ -29,22 +29,22 @@ _TOPOLOGY = re.compile(r"^(kary:[0-9]+|binomial|mincrit(:[0-9]+)?)$")
 class Resources(SpecModel):
     """Container requests and limits, as Kubernetes quantities."""
 
-    limits: dict[str, Quantity] = Field({})
-    requests: dict[str, Quantity] = Field({})
+    limits: dict[str, Quantity] = Field({}, description="Limits by resource name, for example nvidia.com/gpu: 8.")
+    requests: dict[str, Quantity] = Field({}, description="Requests by resource name, for example cpu: 4.")
 
 
 class Volume(SpecModel):
     """An existing volume mounted into a container: exactly one source."""
 
     path: AbsolutePath = Field(description="Where it is mounted in the container.")
-    read_only: bool = False
+    read_only: bool = Field(False, description="Mount it read-only.")
     claim_name: str | None = Field(None, description="A claim: one of dataVolumes, or one that exists.")
     secret_name: str | None = Field(None, description="An existing Secret.")
     config_map_name: str | None = Field(None, description="An existing ConfigMap.")
     items: dict[str, str] = Field({}, description="ConfigMap keys to file names.")
     empty_dir: bool = Field(False, description="A fresh emptyDir.")
     empty_dir_medium: Literal["memory"] | None = Field(None, description="memory for a tmpfs.")
-    empty_dir_size_limit: Quantity | None = None
+    empty_dir_size_limit: Quantity | None = Field(None, description="Size limit of the emptyDir, for example 1Gi.")
 
     @model_validator(mode="after")
     def _exactly_one_source(self) -> Volume:
@@ -89,8 +89,8 @@ class Container(SpecModel):
     name: DnsLabel | None = Field(None, description="Defaults to the MiniCluster name for the Flux container.")
     image: str = Field(min_length=1, description="Container image with the application.")
     command: str | None = Field(None, description="Job the lead broker runs; none keeps the instance up.")
-    working_dir: AbsolutePath | None = None
-    environment: dict[str, str] = Field({})
+    working_dir: AbsolutePath | None = Field(None, description="Working directory; the image's when left out.")
+    environment: dict[str, str] = Field({}, description="Environment variables.")
     resources: Resources = Field(default_factory=Resources)
     volumes: dict[DnsLabel, Volume] = Field({}, description="Volumes by name.")
     commands: Commands = Field(default_factory=Commands)
@@ -105,7 +105,9 @@ class FluxOptions(SpecModel):
     connect_timeout: str = Field("5s", description="tbon.connect_timeout of each broker.")
     log_level: int = Field(6, ge=0, le=7, description="Broker log level (syslog levels).")
     option_flags: str | None = Field(None, description="Extra flags for flux submit.")
-    queue_policy: Literal["fcfs", "easy", "conservative", "hybrid"] = "fcfs"
+    queue_policy: Literal["fcfs", "easy", "conservative", "hybrid"] = Field(
+        "fcfs", description="Fluxion queue policy: fcfs, easy, conservative or hybrid."
+    )
     topology: str | None = Field(None, description="tbon.topo, for example kary:2 or binomial.")
     broker_config: str | None = Field(None, description="A complete broker config (TOML) replacing the generated one.")
 
@@ -121,20 +123,24 @@ class FluxOptions(SpecModel):
 
 
 class Toleration(SpecModel):
-    key: str | None = None
-    operator: Literal["Equal", "Exists"] = "Equal"
-    value: str | None = None
-    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
+    """A Kubernetes toleration of every MiniCluster pod."""
+
+    key: str | None = Field(None, description="Taint key it tolerates; all keys when left out (with Exists).")
+    operator: Literal["Equal", "Exists"] = Field("Equal", description="Equal or Exists.")
+    value: str | None = Field(None, description="Taint value, for Equal.")
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = Field(
+        None, description="Effect it tolerates; all effects when left out."
+    )
 
 
 class PodOptions(SpecModel):
     """Settings of every MiniCluster pod."""
 
-    node_selector: dict[str, str] = Field({})
-    tolerations: list[Toleration] = Field([])
-    labels: Labels = Field({})
-    annotations: dict[str, str] = Field({})
-    service_account_name: DnsLabel | None = None
+    node_selector: dict[str, str] = Field({}, description="Node labels the pods must match.")
+    tolerations: list[Toleration] = Field([], description="Taints the pods tolerate.")
+    labels: Labels = Field({}, description="Labels on every pod.")
+    annotations: dict[str, str] = Field({}, description="Annotations on every pod.")
+    service_account_name: DnsLabel | None = Field(None, description="Service account the pods run as.")
 
 
 class MiniClusterSpec(SpecModel):

@@ -39,15 +39,21 @@ class Gpu(SpecModel):
 
 
 class Taint(SpecModel):
-    key: str
-    value: str = ""
-    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] = "NoSchedule"
+    """A taint on every node; MiniCluster pods get the matching toleration."""
+
+    key: str = Field(description="Taint key.")
+    value: str = Field("", description="Taint value.")
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] = Field(
+        "NoSchedule", description="NoSchedule, PreferNoSchedule or NoExecute."
+    )
 
 
 class Reservation(SpecModel):
     """Which Compute Engine reservation the nodes consume."""
 
-    consume_type: Literal["ANY_RESERVATION", "NO_RESERVATION", "SPECIFIC_RESERVATION"]
+    consume_type: Literal["ANY_RESERVATION", "NO_RESERVATION", "SPECIFIC_RESERVATION"] = Field(
+        description="ANY_RESERVATION, NO_RESERVATION or SPECIFIC_RESERVATION (with key and values)."
+    )
     key: str | None = Field(None, description="compute.googleapis.com/reservation-name for a specific one.")
     values: list[str] = Field([], description="Reservation names.")
 
