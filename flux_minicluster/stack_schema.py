@@ -20,12 +20,21 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 #: What the other top-level keys of a Pulumi stack file hold.
 _PULUMI_KEYS: dict[str, dict[str, Any]] = {
     "secretsprovider": {
+        "title": "Secrets provider",
         "type": "string",
         "description": "The secrets provider that encrypts this stack's secrets (set by pulumi stack init).",
     },
-    "encryptedkey": {"type": "string", "description": "The stack's data key, encrypted by the secrets provider."},
-    "encryptionsalt": {"type": "string", "description": "Salt of the passphrase secrets provider."},
-    "environment": {"description": "Pulumi ESC environments this stack imports."},
+    "encryptedkey": {
+        "title": "Encrypted key",
+        "type": "string",
+        "description": "The stack's data key, encrypted by the secrets provider.",
+    },
+    "encryptionsalt": {
+        "title": "Encryption salt",
+        "type": "string",
+        "description": "Salt of the passphrase secrets provider.",
+    },
+    "environment": {"title": "Environment", "description": "Pulumi ESC environments this stack imports."},
 }
 
 
@@ -43,7 +52,7 @@ def stack_file_schema() -> dict[str, Any]:
             prop = _secure_or_plain(prop)
         properties[f"{CONFIG_NAMESPACE}:{key}"] = prop
     config = {
-        "title": "Stack configuration",
+        "title": "Config",
         "description": (
             f"namespace:key settings: this package's under {CONFIG_NAMESPACE}:, providers' under theirs "
             "(gcp:project, kubernetes:context, ...)."
