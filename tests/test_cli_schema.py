@@ -187,7 +187,7 @@ def varied(change: str) -> dict[str, Any]:
     elif change == "secure-form-for-a-section":
         config["flux-minicluster:operator"] = {"secure": "v1:abc"}
     elif change == "no-namespace":
-        config["miniCluster"] = config.pop("flux-minicluster:miniCluster")
+        config["operator"] = {"install": False}
     elif change == "unknown-top-level-key":
         document["confg"] = {}
     elif change == "no-cluster-named":
