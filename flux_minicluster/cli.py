@@ -1,33 +1,57 @@
 """``flux-minicluster``: validate a stack and render what it creates, offline.
 
 No cloud account, no Pulumi CLI: the same spec and builders as the Pulumi
-program, printed as YAML for review.
+program, printed as YAML for review. Every failure is one line per problem
+on standard error and exit status 2, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 
 from .errors import SpecError
-from .render import render_stream, rendered_resources, to_yaml
-from .stackconfig import CONFIG_NAMESPACE, StackConfig, read_stack
+from .render import RenderedResource, render_stream, rendered_resources, to_yaml
+from .stack_schema import stack_file_schema
+from .stackconfig import STDIN, find_project, read_stack
 
 DEFAULT_STACK = "stacks/Pulumi.lammps-cpu.yaml"
 EXIT_INVALID = 2
+#: Written into a ``render -o`` folder: the files the command wrote there, so
+#: that the next render may replace them and nothing else.
+OUTPUT_MANIFEST = ".flux-minicluster-render"
+#: Mode of rendered files when they hold the secret key.
+SECRET_FILE_MODE = 0o600
+
+
+class CommandError(Exception):
+    """A problem with the command's own arguments (an output folder, ...), not the stack."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
     try:
-        return int(args.run(args))
+        args = _parser().parse_args(argv)
+        code = int(args.run(args))
+        sys.stdout.flush()
+        return code
+    except SystemExit as done:  # --help, --version, a usage error
+        return done.code if isinstance(done.code, int) else EXIT_INVALID
     except SpecError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
         return EXIT_INVALID
+    except CommandError as error:
+        print(error, file=sys.stderr)
+        return EXIT_INVALID
+    except BrokenPipeError:
+        # The reader went away (render | head): what it read is all it wanted.
+        _discard_stdout()
+        return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,13 +59,18 @@ def _parser() -> argparse.ArgumentParser:
         prog="flux-minicluster",
         description="Validate a Flux MiniCluster stack and render the objects it creates.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    stack_help = "a stack file, a stack name (looked up in the project's stack folder) or - for standard input"
 
     render = commands.add_parser("render", help="print every object a stack creates, as YAML")
+    render.add_argument("stack", nargs="?", help=f"{stack_help} (default: {DEFAULT_STACK})")
     render.add_argument(
-        "stack", nargs="?", default=DEFAULT_STACK, help=f"stack file or name (default: {DEFAULT_STACK})"
+        "-o",
+        "--output-dir",
+        type=Path,
+        help="write one file per object into this folder: a new or empty one, or one an earlier render wrote",
     )
-    render.add_argument("-o", "--output-dir", type=Path, help="write one file per object into this folder")
     render.add_argument(
         "--show-secrets",
         action="store_true",
@@ -50,16 +79,23 @@ def _parser() -> argparse.ArgumentParser:
     render.set_defaults(run=_render)
 
     validate = commands.add_parser("validate", help="check stacks; exit 2 with one line per problem")
-    validate.add_argument("stacks", nargs="+", help="stack files or names")
+    validate.add_argument("stacks", nargs="+", metavar="stack", help=stack_help)
     validate.set_defaults(run=_validate)
 
-    schema = commands.add_parser("schema", help="print the JSON Schema of the stack configuration")
+    schema = commands.add_parser("schema", help="print the JSON Schema of a stack file")
     schema.set_defaults(run=_schema)
     return parser
 
 
+def _version() -> str:
+    try:
+        return metadata.version("flux-minicluster")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def _render(args: argparse.Namespace) -> int:
-    stack = read_stack(args.stack)
+    stack = read_stack(args.stack or _default_stack())
     resources = rendered_resources(
         stack.spec,
         show_secrets=args.show_secrets,
@@ -68,12 +104,75 @@ def _render(args: argparse.Namespace) -> int:
     if args.output_dir is None:
         sys.stdout.write(render_stream(resources))
         return 0
-    args.output_dir.mkdir(parents=True, exist_ok=True)
-    for index, resource in enumerate(resources, start=1):
-        path = args.output_dir / f"{index:02d}-{resource.name}.yaml"
-        path.write_text(to_yaml(resource), encoding="utf-8")
+    for path in _write_files(args.output_dir, resources, secret=args.show_secrets):
         print(path)
     return 0
+
+
+def _default_stack() -> str:
+    """The default stack of the project this runs in, wherever in it."""
+    project = find_project(Path.cwd())
+    if project is None:
+        return DEFAULT_STACK
+    return os.path.relpath(project.parent / DEFAULT_STACK)
+
+
+def _write_files(folder: Path, resources: list[RenderedResource], *, secret: bool) -> list[Path]:
+    """One file per resource, in a folder that holds nothing else.
+
+    Files of an earlier render are removed first, so a stack that now creates
+    fewer objects leaves none behind; a folder with other files is refused.
+    With the secret key shown, every file is readable by its owner only.
+    """
+    names = [f"{index:02d}-{resource.name}.yaml" for index, resource in enumerate(resources, start=1)]
+    try:
+        _clear_earlier_render(folder)
+        (folder / OUTPUT_MANIFEST).write_text("".join(f"{name}\n" for name in names), encoding="utf-8")
+        paths = []
+        for name, resource in zip(names, resources, strict=True):
+            path = folder / name
+            _write(path, to_yaml(resource), SECRET_FILE_MODE if secret else None)
+            paths.append(path)
+    except OSError as error:
+        where = error.filename or folder
+        raise CommandError(f"{where}: cannot write: {error.strerror or error}") from None
+    return paths
+
+
+def _clear_earlier_render(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise CommandError(f"{folder}: exists and is not a folder; -o takes a folder")
+    if not folder.exists():
+        folder.mkdir(parents=True)
+        return
+    entries = set(os.listdir(folder))
+    owned: set[str] = set()
+    if OUTPUT_MANIFEST in entries:
+        listed = (folder / OUTPUT_MANIFEST).read_text(encoding="utf-8").splitlines()
+        owned = {name for name in listed if _is_plain_file(folder, name)} | {OUTPUT_MANIFEST}
+    foreign = sorted(entries - owned)
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+        raise CommandError(
+            f"{folder}: holds files flux-minicluster render did not write ({shown}); give a new or empty folder"
+        )
+    for name in sorted(owned & entries):
+        (folder / name).unlink()
+
+
+def _is_plain_file(folder: Path, name: str) -> bool:
+    """A name the manifest may own: a file right in the folder, nothing above or below it."""
+    return bool(name) and Path(name).name == name and name not in (".", "..") and (folder / name).is_file()
+
+
+def _write(path: Path, text: str, mode: int | None) -> None:
+    if mode is None:
+        path.write_text(text, encoding="utf-8")
+        return
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        os.fchmod(file.fileno(), mode)  # whatever the umask
+        file.write(text)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -83,20 +182,26 @@ def _validate(args: argparse.Namespace) -> int:
             read_stack(stack)
         except SpecError as error:
             failed = True
-            prefix = f"{stack}: " if len(args.stacks) > 1 else ""
             for problem in error.problems:
-                print(f"{prefix}{problem}", file=sys.stderr)
+                print(problem, file=sys.stderr)
         else:
-            print(f"{stack}: valid")
+            print(f"{'<stdin>' if stack == STDIN else stack}: valid")
     return EXIT_INVALID if failed else 0
 
 
 def _schema(args: argparse.Namespace) -> int:
-    schema = StackConfig.model_json_schema(by_alias=True)
-    schema["title"] = f"{CONFIG_NAMESPACE} stack configuration (keys under {CONFIG_NAMESPACE}:)"
-    json.dump(schema, sys.stdout, indent=2, sort_keys=True)
+    json.dump(stack_file_schema(), sys.stdout, indent=2, sort_keys=True)
     sys.stdout.write("\n")
     return 0
+
+
+def _discard_stdout() -> None:
+    """Point standard output at /dev/null, so the interpreter's last flush cannot fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass  # not a real file (captured output): nothing left to flush
 
 
 if __name__ == "__main__":

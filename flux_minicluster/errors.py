@@ -2,7 +2,9 @@
 
 A ``SpecError`` carries a list of problems, each naming the field it is about
 in the stack's own spelling (``miniCluster.containers[0].image``), so that the
-command line, the Pulumi program and tests all report the same lines.
+command line, the Pulumi program and tests all report the same lines. A
+problem read from a stack file also says where: ``FILE:LINE:``, the form
+editors and CI annotations jump to.
 """
 
 from __future__ import annotations
@@ -19,13 +21,23 @@ Location = tuple[str | int, ...]
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One broken rule: where (a dotted field path) and what is wrong."""
+    """One broken rule: where (a dotted field path) and what is wrong.
+
+    ``file`` and ``line`` say where the stack file writes it, when known
+    (``line`` 0: the file as a whole).
+    """
 
     path: str
     message: str
+    file: str = ""
+    line: int = 0
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
+        text = f"{self.path}: {self.message}" if self.path else self.message
+        if not self.file:
+            return text
+        where = f"{self.file}:{self.line}:" if self.line else f"{self.file}:"
+        return f"{where} {text}"
 
 
 class SpecError(ValueError):

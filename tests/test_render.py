@@ -15,7 +15,7 @@ from schema_checks import validate_core_object, validate_minicluster
 
 from flux_minicluster import fluxfacts
 from flux_minicluster.certificate import parse_certificate
-from flux_minicluster.cli import DEFAULT_STACK, main
+from flux_minicluster.cli import DEFAULT_STACK, OUTPUT_MANIFEST, main
 
 
 def render(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
@@ -177,7 +177,7 @@ def test_output_dir_gets_one_file_per_object(
 ) -> None:
     code, _ = render(capsys, "-o", str(tmp_path))
     assert code == 0
-    files = sorted(p.name for p in tmp_path.iterdir())
+    files = sorted(p.name for p in tmp_path.iterdir() if p.name != OUTPUT_MANIFEST)
     assert files == [
         "01-experiment-node-pool.yaml",
         "02-experiment-namespace.yaml",
@@ -209,9 +209,12 @@ def test_schema_command_describes_stack_keys(capsys: pytest.CaptureFixture[str])
     import json
 
     assert main(["schema"]) == 0
-    schema = json.loads(capsys.readouterr().out)
-    assert {"nodePool", "miniCluster", "operator", "curveCertificate", "kubernetes"} <= set(schema["properties"])
-    assert "miniCluster" in schema["required"]
+    config = json.loads(capsys.readouterr().out)["properties"]["config"]
+    keys = {
+        f"flux-minicluster:{key}" for key in ("nodePool", "miniCluster", "operator", "curveCertificate", "kubernetes")
+    }
+    assert keys <= set(config["properties"])
+    assert "flux-minicluster:miniCluster" in config["required"]
 
 
 def test_render_imports_no_pulumi_package() -> None:
