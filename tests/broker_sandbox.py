@@ -41,6 +41,8 @@ def flux_core_prefix() -> tuple[Path | None, str]:
     """The flux-core install to use, or None and why not."""
     configured = os.environ.get("FLUX_CORE_PREFIX")
     prefix = Path(configured) if configured else DEFAULT_FLUX_CORE
+    if configured == "":
+        return None, "tools/flux-core.sh could not build flux-core here (see its message)"
     if os.geteuid() != 0:
         return None, "needs root for network, UTS and mount namespaces"
     for tool in ("ip", "unshare", "nsenter", "mount"):

@@ -4,7 +4,9 @@
 # Source: shared/flux-core/flux-core-<version>.tar.gz beside the project (a git
 # archive of the public flux-framework/flux-core tag), or $FLUX_CORE_TARBALL.
 # Prints the install prefix on its last line. Re-running is cheap: the build
-# is skipped when the prefix already holds a working `flux`.
+# is skipped when the prefix already holds a working `flux`. Where it cannot
+# build (no root for apt-get, no source), it says why and prints nothing, and
+# the tests on real brokers are skipped; under CI=true that is an error.
 set -euo pipefail
 version=0.88.0
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -16,10 +18,13 @@ if [ -x "$prefix/bin/flux" ] && "$prefix/bin/flux" version >/dev/null 2>&1; then
     echo "$prefix"
     exit 0
 fi
-if [ ! -r "$tarball" ]; then
-    echo "flux-core source not found at $tarball (set FLUX_CORE_TARBALL)" >&2
-    exit 1
-fi
+cannot() {
+    echo "flux-core not built: $1; the tests on real Flux brokers will be skipped" >&2
+    if [ "${CI:-}" = true ]; then exit 1; fi
+    exit 0
+}
+[ -r "$tarball" ] || cannot "no source at $tarball (set FLUX_CORE_TARBALL)"
+[ "$(id -u)" = 0 ] || cannot "installing its build dependencies needs root"
 
 packages=(autoconf automake libtool make pkg-config libzmq3-dev uuid-dev libjansson-dev liblz4-dev
     libarchive-dev libhwloc-dev libsqlite3-dev libncurses-dev lua5.1 liblua5.1-0-dev lua-posix
