@@ -71,7 +71,7 @@ def in_instance(box: Sandbox, command: str) -> Any:
 
 
 def test_ranks_form_the_instance_and_readiness_follows_it(interactive: tuple[ExperimentSpec, Sandbox]) -> None:
-    spec, box = interactive
+    _spec, box = interactive
     box.start(1)
     # A worker alone waits for the lead broker: running, but not ready.
     time.sleep(3)
@@ -110,7 +110,7 @@ def test_exported_submit_command_runs_a_job_on_every_rank(interactive: tuple[Exp
 
 
 def test_ranks_added_up_to_max_size_join_the_running_instance(interactive: tuple[ExperimentSpec, Sandbox]) -> None:
-    spec, box = interactive
+    _spec, box = interactive
     box.start(0)
     box.start(1)
     assert wait_until(lambda: box.ready(0) and box.ready(1), JOIN_SECONDS), box.log(0)
@@ -125,7 +125,7 @@ def test_ranks_added_up_to_max_size_join_the_running_instance(interactive: tuple
 
 
 def test_a_rank_with_another_certificate_never_becomes_ready(interactive: tuple[ExperimentSpec, Sandbox]) -> None:
-    spec, box = interactive
+    _spec, box = interactive
     box.start(0)
     box.start(1)
     assert wait_until(lambda: box.ready(0) and box.ready(1), JOIN_SECONDS), box.log(0)
