@@ -62,6 +62,14 @@ class ExperimentSpec(SpecModel):
             if pool.name is None:
                 pool.name = f"{mc.name}-pool"[:40].rstrip("-")
             broken += fit.pool_fit_problems(pool, mc)
+        if self.operator.install and mc.backend == "native":
+            # Cluster-wide objects that nothing of this experiment would use.
+            broken.append(
+                (
+                    ("operator", "install"),
+                    "the native backend runs without an operator; set miniCluster.backend: operator",
+                )
+            )
         raise_rule_errors("ExperimentSpec", broken)
         return self
 
