@@ -21,9 +21,7 @@ from flux_minicluster.operator_component import FluxOperator
 
 config = pulumi.Config()
 provider = k8s.Provider("cluster", context=config.get("context") or "kind-flux")
-operator = FluxOperator(
-    "flux-operator", image=config.get("image"), opts=pulumi.ResourceOptions(providers=[provider])
-)
+operator = FluxOperator("flux-operator", image=config.get("image"), opts=pulumi.ResourceOptions(providers=[provider]))
 
 pulumi.export("namespace", operator.namespace)
 pulumi.export("crd", operator.crd_name)
