@@ -214,3 +214,15 @@ def test_operator_image_can_be_pinned_by_digest() -> None:
     (manager,) = deployment.inputs["spec"]["template"]["spec"]["containers"]
     assert manager["image"].endswith("a" * 64) and manager["imagePullPolicy"] == "IfNotPresent"
     assert mocks.by_type(CRD)
+
+
+@pytest.mark.parametrize("backend", ["native", "operator"])
+def test_an_integer_empty_dir_size_limit_is_written_as_a_string(backend: str) -> None:
+    config = copy.deepcopy(CPU_CONFIG)
+    container = config["miniCluster"]["containers"][0]
+    container["volumes"] = {"scratch": {"path": "/scratch", "emptyDir": True, "emptyDirSizeLimit": 1024}}
+    config["miniCluster"]["backend"] = backend
+    text = json.dumps([o.body for o in kubernetes_objects(load_spec(config), "CERT")])
+    # The CRD types it as a string, and a Kubernetes quantity is one.
+    assert '"emptyDirSizeLimit": "1024"' in text or '"sizeLimit": "1024"' in text
+    assert "1024," not in text and "1024}" not in text
