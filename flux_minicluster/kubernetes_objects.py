@@ -19,7 +19,14 @@ from typing import Any
 from . import fluxfacts
 from .broker_config import broker_config, broker_config_text
 from .minicluster_object import minicluster_object
-from .native_objects import broker_job, config_map, headless_service, size_patch, waits_for_readiness
+from .native_objects import (
+    SKIP_AWAIT_ANNOTATION,
+    broker_job,
+    config_map,
+    headless_service,
+    size_patch,
+    waits_for_readiness,
+)
 from .spec import DataVolume, ExperimentSpec, MiniClusterSpec
 
 MANAGED_BY = "flux-minicluster"
@@ -37,9 +44,6 @@ MINICLUSTER = "minicluster"
 #: What a role's object is to the Pulumi Kubernetes provider: a patch of an
 #: object another resource declares, rather than an object of its own.
 PATCH_ROLES = frozenset({SIZE})
-
-#: Annotation that tells the Pulumi Kubernetes provider not to wait for an object.
-SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait"
 
 
 @dataclass(frozen=True)
