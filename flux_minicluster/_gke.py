@@ -15,6 +15,7 @@ import pulumi_kubernetes as k8s
 from . import names
 from .catalog.locations import parse_cluster
 from .kubeconfig import gke_kubeconfig
+from .lifecycle import LIFECYCLE, NODE_POOL
 from .nodepool_args import node_pool_args
 from .spec import ExperimentSpec
 
@@ -28,13 +29,29 @@ def node_pool_resource(
     extra: pulumi.ResourceOptions | None,
 ) -> gcp.container.NodePool:
     """The node pool, replaced by deleting first: a compact placement policy
-    and fixed node names cannot hold two pools at once."""
+    and fixed node names cannot hold two pools at once. Changes GKE would
+    roll out by recreating the nodes replace it instead (``lifecycle``)."""
     assert spec.node_pool is not None
     args: dict[str, Any] = node_pool_args(spec.node_pool)
     if cluster is not None:
         args["cluster"] = cluster
-    opts = pulumi.ResourceOptions(parent=parent, delete_before_replace=True)
+    opts = pulumi.ResourceOptions(
+        parent=parent,
+        delete_before_replace=True,
+        replace_on_changes=[engine_path(path) for path in LIFECYCLE[NODE_POOL].replace_on_changes],
+    )
     return gcp.container.NodePool(names.node_pool(name), **args, opts=pulumi.ResourceOptions.merge(opts, extra))
+
+
+def engine_path(path: str) -> str:
+    """A node pool argument path as the Pulumi engine names it: ``node_config.machine_type``
+    -> ``nodeConfig.machineType`` (the SDK translates only top-level names)."""
+    return ".".join(_camel(part) for part in path.split("."))
+
+
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(word.capitalize() for word in rest)
 
 
 def gke_kubernetes_provider(

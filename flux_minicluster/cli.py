@@ -16,12 +16,16 @@ from importlib import metadata
 from pathlib import Path
 
 from .errors import SpecError
-from .render import RenderedResource, render_stream, rendered_resources, to_yaml
+from .render import RenderedResource, certificate_stand_in, render_stream, rendered_resources, to_yaml
+from .stack_history import RevisionError, stack_at_revision
 from .stack_schema import stack_file_schema
-from .stackconfig import STDIN, find_project, read_stack
+from .stackconfig import STDIN, StackFile, find_project, read_stack
+from .update_plan import describe, plan_update
 
 DEFAULT_STACK = "stacks/Pulumi.lammps-cpu.yaml"
 EXIT_INVALID = 2
+#: ``diff --exit-code``: something would change (as ``git diff --exit-code``).
+EXIT_CHANGES = 1
 #: Written into a ``render -o`` folder: the files the command wrote there, so
 #: that the next render may replace them and nothing else.
 OUTPUT_MANIFEST = ".flux-minicluster-render"
@@ -45,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in error.problems:
             print(problem, file=sys.stderr)
         return EXIT_INVALID
-    except CommandError as error:
+    except (CommandError, RevisionError) as error:
         print(error, file=sys.stderr)
         return EXIT_INVALID
     except BrokenPipeError:
@@ -81,6 +85,27 @@ def _parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check stacks; exit 2 with one line per problem")
     validate.add_argument("stacks", nargs="+", metavar="stack", help=stack_help)
     validate.set_defaults(run=_validate)
+
+    diff = commands.add_parser(
+        "diff",
+        help="what pulumi up would create, update, replace or delete between two versions of a stack",
+        description=(
+            "Render a stack as it was (at a git revision, or another stack file) and as it is now, "
+            "and print each changed object as a unified diff, then what pulumi up would do to each "
+            "resource and why, with a warning when the running instance or a data volume would be lost. "
+            "Offline: no credentials, no Pulumi CLI."
+        ),
+    )
+    diff.add_argument("stack", nargs="?", help=f"{stack_help} (default: {DEFAULT_STACK})")
+    diff.add_argument(
+        "--against",
+        required=True,
+        metavar="REV_OR_FILE",
+        help="the version to compare with: a stack file, else a git revision (HEAD, origin/main, a commit)",
+    )
+    diff.add_argument("--summary", action="store_true", help="print only what happens to each resource")
+    diff.add_argument("--exit-code", action="store_true", help=f"exit {EXIT_CHANGES} when any resource would change")
+    diff.set_defaults(run=_diff)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of a stack file")
     schema.set_defaults(run=_schema)
@@ -187,6 +212,32 @@ def _validate(args: argparse.Namespace) -> int:
         else:
             print(f"{'<stdin>' if stack == STDIN else stack}: valid")
     return EXIT_INVALID if failed else 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    stack = read_stack(args.stack or _default_stack())
+    if Path(args.against).is_file() or args.against == STDIN:
+        before: StackFile | None = read_stack(args.against)
+        before_label = "<stdin>" if args.against == STDIN else args.against
+    elif args.stack == STDIN:
+        raise CommandError("a stack read from standard input has no git history; give --against a stack file")
+    else:
+        before = stack_at_revision(stack.path, args.against)
+        before_label = f"{args.against}:{stack.path}"
+    after_label = "<stdin>" if args.stack == STDIN else str(stack.path)
+    if before is None:
+        print(f"{stack.path} is not in {args.against}: every resource is created")
+    plan = plan_update(_for_comparison(before), _for_comparison(stack))
+    sys.stdout.write(describe(plan, before_label=before_label, after_label=after_label, hunks=not args.summary))
+    return EXIT_CHANGES if args.exit_code and plan.steps else 0
+
+
+def _for_comparison(stack: StackFile | None) -> list[RenderedResource]:
+    """A stack's resources, with the certificate described, never shown."""
+    if stack is None:
+        return []
+    ciphertext = stack.encrypted.get("curveCertificate")
+    return rendered_resources(stack.spec, certificate=certificate_stand_in(stack.spec, ciphertext))
 
 
 def _schema(args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ The rules that shape it:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from .kubernetes_objects import (
     CERTIFICATE,
@@ -37,6 +38,44 @@ from .kubernetes_objects import (
 NODE_POOL = "node-pool"
 OPERATOR = "operator"
 
+#: Every Kubernetes object is replaced when its name or namespace changes.
+_NAMED = ("metadata.name", "metadata.namespace")
+
+_POD_TEMPLATE_OWNER = ("spec.selector",)
+
+#: What the Pulumi Kubernetes provider (v4) replaces an object for, by kind,
+#: besides its name: ``forceNew`` in pulumi-kubernetes
+#: ``provider/pkg/provider/diff.go``. Secrets and ConfigMaps are replaced when
+#: their data changes because the provider treats them as immutable (its
+#: default). Patch resources are replaced only for their name.
+PROVIDER_REPLACES_BY_KIND: dict[str, tuple[str, ...]] = {
+    "Secret": ("type", "data", "stringData"),
+    "ConfigMap": ("data", "binaryData"),
+    "Service": ("spec.clusterIP",),
+    "PersistentVolumeClaim": ("spec.accessModes", "spec.selector", "spec.storageClassName", "spec.volumeName"),
+    "ResourceQuota": ("spec.scopes",),
+    "Job": ("spec.completions", "spec.parallelism", "spec.selector", "spec.template"),
+    "Deployment": _POD_TEMPLATE_OWNER,
+    "DaemonSet": _POD_TEMPLATE_OWNER,
+    "StatefulSet": (
+        "spec.podManagementPolicy",
+        "spec.revisionHistoryLimit",
+        "spec.selector",
+        "spec.serviceName",
+        "spec.volumeClaimTemplates",
+    ),
+    "RoleBinding": ("roleRef",),
+    "ClusterRoleBinding": ("roleRef",),
+    "StorageClass": ("parameters", "provisioner"),
+}
+
+
+def kubernetes_replaces(kind: str, *, patch: bool = False) -> tuple[str, ...]:
+    """The paths the Kubernetes provider replaces an object of ``kind`` for."""
+    if patch:
+        return _NAMED
+    return _NAMED + PROVIDER_REPLACES_BY_KIND.get(kind, ())
+
 
 @dataclass(frozen=True)
 class Lifecycle:
@@ -45,7 +84,7 @@ class Lifecycle:
     #: Paths the Pulumi Kubernetes provider itself replaces on (its Diff,
     #: ``forceNewProperties`` in pulumi-kubernetes ``provider/pkg/provider/diff.go``
     #: for v4; ``metadata.name`` and ``metadata.namespace`` for every kind).
-    provider_replaces: tuple[str, ...] = ("metadata.name", "metadata.namespace")
+    provider_replaces: tuple[str, ...] = _NAMED
     #: Paths this package adds (``replace_on_changes``).
     replace_on_changes: tuple[str, ...] = ()
     #: Paths left to another resource after creation (``ignore_changes``).
@@ -62,29 +101,63 @@ class Lifecycle:
         return self.provider_replaces + self.replace_on_changes
 
 
-_NAMED = ("metadata.name", "metadata.namespace")
+#: Node pool arguments that make pulumi-gcp create a new pool: ``ForceNew`` in
+#: ``google_container_node_pool`` of terraform-provider-google-beta (which
+#: pulumi-gcp wraps; ``resource_container_node_pool.go`` and ``node_config.go``,
+#: v7.45). Everything else we set (node counts and zones, labels, taints,
+#: management, upgrade settings, gVNIC, the egress tier) updates in place.
+NODE_POOL_REPLACES: tuple[str, ...] = (
+    "name",
+    "cluster",
+    "location",
+    "project",
+    "placement_policy",
+    "node_config.oauth_scopes",
+    "node_config.service_account",
+    "node_config.spot",
+    "node_config.reservation_affinity",
+    "node_config.advanced_machine_features",
+    "node_config.guest_accelerators",
+)
+
+#: Node pool arguments GKE updates in place by recreating every node, which
+#: stops the brokers behind Pulumi's back (their Job fails and stays failed).
+#: Replacing the pool instead replaces the brokers with it, and ``pulumi up``
+#: waits for the new instance.
+NODE_POOL_RECREATES_NODES: tuple[str, ...] = (
+    "node_config.machine_type",
+    "node_config.disk_type",
+    "node_config.disk_size_gb",
+    "node_config.image_type",
+)
 
 #: Every role, with the reason for each choice.
 LIFECYCLE: dict[str, Lifecycle] = {
+    # Deleting a node pool evicts every pod on it: the brokers go with it.
+    NODE_POOL: Lifecycle(
+        provider_replaces=NODE_POOL_REPLACES,
+        replace_on_changes=NODE_POOL_RECREATES_NODES,
+        restarts_instance=True,
+    ),
     NAMESPACE: Lifecycle(),
     # The provider replaces a Secret whose data changes (it treats Secrets as
     # immutable unless the provider is told otherwise).
     CERTIFICATE: Lifecycle(
-        provider_replaces=(*_NAMED, "type", "data", "stringData"),
+        provider_replaces=kubernetes_replaces("Secret"),
         depends_on=(NAMESPACE,),
     ),
     DATA_VOLUME: Lifecycle(
-        provider_replaces=(*_NAMED, "spec.accessModes", "spec.selector", "spec.storageClassName", "spec.volumeName"),
+        provider_replaces=kubernetes_replaces("PersistentVolumeClaim"),
         depends_on=(NAMESPACE,),
     ),
     # Likewise for a ConfigMap whose data changes.
-    CONFIG: Lifecycle(provider_replaces=(*_NAMED, "data", "binaryData"), depends_on=(NAMESPACE,)),
-    SERVICE: Lifecycle(provider_replaces=(*_NAMED, "spec.clusterIP"), depends_on=(NAMESPACE,)),
+    CONFIG: Lifecycle(provider_replaces=kubernetes_replaces("ConfigMap"), depends_on=(NAMESPACE,)),
+    SERVICE: Lifecycle(provider_replaces=kubernetes_replaces("Service"), depends_on=(NAMESPACE,)),
     # The pod template of a Job is immutable, and an update in place would
     # re-apply the counts the Job was created with: every change but the
     # size (owned by the size patch) replaces the Job, and with it the instance.
     JOB: Lifecycle(
-        provider_replaces=(*_NAMED, "spec.completions", "spec.parallelism", "spec.selector", "spec.template"),
+        provider_replaces=kubernetes_replaces("Job"),
         replace_on_changes=("spec", "metadata.labels", "metadata.annotations"),
         ignore_changes=("spec.parallelism", "spec.completions"),
         replace_with=(CERTIFICATE, CONFIG, NODE_POOL),
@@ -92,7 +165,7 @@ LIFECYCLE: dict[str, Lifecycle] = {
         restarts_instance=True,
     ),
     # Re-applied with a new Job, so pulumi up waits for the new brokers too.
-    SIZE: Lifecycle(replace_with=(JOB,), depends_on=(JOB,)),
+    SIZE: Lifecycle(provider_replaces=kubernetes_replaces("Job", patch=True), replace_with=(JOB,), depends_on=(JOB,)),
     # The operator turns its MiniCluster into a Job it does not update: every
     # change but size replaces it.
     MINICLUSTER: Lifecycle(
@@ -118,17 +191,28 @@ LIFECYCLE: dict[str, Lifecycle] = {
 }
 
 
-def replaced_by(role: str, changed_paths: list[str]) -> list[str]:
-    """The changed paths (dotted, from the object's root) that replace an object of ``role``."""
-    rules = LIFECYCLE[role]
+def lifecycle_of(role: str, body: dict[str, Any]) -> Lifecycle:
+    """The rules for one resource: its role's, or for an object of the operator's
+    manifest (or any other), the Kubernetes provider's for its kind."""
+    if role in LIFECYCLE:
+        return LIFECYCLE[role]
+    return Lifecycle(provider_replaces=kubernetes_replaces(str(body.get("kind", ""))))
+
+
+def replaced_by(rules: str | Lifecycle, changed_paths: list[str]) -> list[str]:
+    """The changed paths (dotted, from the object's root) that replace an object
+    with these rules (or a role's)."""
+    if isinstance(rules, str):
+        rules = LIFECYCLE[rules]
     found = []
     for path in changed_paths:
-        if any(_under(path, ignored) for ignored in rules.ignore_changes):
+        if any(is_under(path, ignored) for ignored in rules.ignore_changes):
             continue
-        if any(_under(path, replace) for replace in rules.replace_paths):
+        if any(is_under(path, replace) for replace in rules.replace_paths):
             found.append(path)
     return found
 
 
-def _under(path: str, prefix: str) -> bool:
+def is_under(path: str, prefix: str) -> bool:
+    """Whether ``path`` is ``prefix`` or inside it (``a.b``, ``a.b.c``, ``a.b[0]``, ``a.b["k"]``)."""
     return path == prefix or path.startswith(prefix + ".") or path.startswith(prefix + "[")

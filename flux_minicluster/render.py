@@ -7,6 +7,7 @@ caller asks for it.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ import yaml
 from . import fluxfacts, names
 from .certificate import SECRET_BYTES, certificate_text
 from .kubernetes_objects import PATCH_ROLES, kubernetes_objects
+from .lifecycle import NODE_POOL, OPERATOR
 from .nodepool_args import node_pool_args
 from .operator_manifest import CRD_KIND, object_suffix, operator_objects
 from .spec import ExperimentSpec
@@ -27,12 +29,14 @@ ENCRYPTED = "<encrypted in the stack file: Pulumi decrypts it when the program r
 
 @dataclass(frozen=True)
 class RenderedResource:
-    """One resource: its Pulumi type, its resource name and what it is given."""
+    """One resource: its Pulumi type, its resource name, what it is given, and
+    its role in the experiment (a ``lifecycle`` role: what updates do to it)."""
 
     type_token: str
     name: str
     body: dict[str, Any]
     retain_on_delete: bool = False
+    role: str = ""
 
 
 def rendered_resources(
@@ -41,12 +45,21 @@ def rendered_resources(
     name: str = names.STACK_COMPONENT,
     show_secrets: bool = False,
     certificate_encrypted: bool = False,
+    certificate: str | None = None,
 ) -> list[RenderedResource]:
     """All resources of one experiment, in creation order, named as the
-    component ``name`` names them (the stack program's by default)."""
+    component ``name`` names them (the stack program's by default).
+
+    ``certificate`` stands in for the certificate's text when given (a
+    description that changes when the certificate would).
+    """
     resources = []
     if spec.node_pool is not None:
-        resources.append(RenderedResource(names.NODE_POOL_TYPE, names.node_pool(name), node_pool_args(spec.node_pool)))
+        resources.append(
+            RenderedResource(
+                names.NODE_POOL_TYPE, names.node_pool(name), node_pool_args(spec.node_pool), role=NODE_POOL
+            )
+        )
     if spec.operator.install:
         operator = names.operator(name)
         for obj in operator_objects(spec.operator.image):
@@ -56,9 +69,11 @@ def rendered_resources(
                     names.child(operator, object_suffix(obj)),
                     obj,
                     retain_on_delete=obj["kind"] == CRD_KIND,
+                    role=OPERATOR,
                 )
             )
-    certificate = _certificate(spec, show_secrets=show_secrets, encrypted=certificate_encrypted)
+    if certificate is None:
+        certificate = _certificate(spec, show_secrets=show_secrets, encrypted=certificate_encrypted)
     for kobj in kubernetes_objects(spec, certificate):
         resources.append(
             RenderedResource(
@@ -66,9 +81,20 @@ def rendered_resources(
                 names.child(name, kobj.suffix),
                 kobj.body,
                 kobj.retain_on_delete,
+                role=kobj.role,
             )
         )
     return resources
+
+
+def certificate_stand_in(spec: ExperimentSpec, ciphertext: str | None) -> str:
+    """What the certificate is, without its key: a text that changes when the
+    certificate ``pulumi up`` would use changes (for comparing two renders)."""
+    if ciphertext is not None:
+        digest = hashlib.sha256(ciphertext.encode("utf-8")).hexdigest()[:16]
+        return f"<encrypted in the stack file: ciphertext sha256 {digest}>"
+    lead = fluxfacts.broker_hostname(spec.mini_cluster.name, 0)
+    return f"<generated for {lead} from random bytes pulumi up keeps in the stack state>"
 
 
 def _certificate(spec: ExperimentSpec, *, show_secrets: bool, encrypted: bool) -> str:

@@ -101,7 +101,13 @@ class StackFile:
     name: str
     path: Path
     spec: StackConfig
-    encrypted_keys: frozenset[str] = field(default_factory=frozenset)
+    #: Settings encrypted with the stack's secrets provider, as written
+    #: (ciphertext): only Pulumi can read them.
+    encrypted: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def encrypted_keys(self) -> frozenset[str]:
+        return frozenset(self.encrypted)
 
 
 # -- validation: every problem at once, in stack spelling --------------------
@@ -445,7 +451,7 @@ def parse_stack(text: str, *, label: str, path: Path) -> StackFile:
             reader.report(("config", f"{CONFIG_NAMESPACE}:{loc[0]}", *loc[1:]), message, format_location(loc))
     if reader.problems or spec is None:
         raise SpecError(sorted(reader.problems, key=lambda p: (p.line, p.path, p.message)))
-    return StackFile(name=_stack_name(path), path=path, spec=spec, encrypted_keys=frozenset(encrypted))
+    return StackFile(name=_stack_name(path), path=path, spec=spec, encrypted=encrypted)
 
 
 class _StackReader:
@@ -461,8 +467,8 @@ class _StackReader:
     def report(self, at: KeyPath, message: str, field_path: str = "") -> None:
         self.problems.append(Problem(field_path, message, file=self.label, line=self.source.line_of(at)))
 
-    def config_values(self) -> tuple[dict[str, Any] | None, set[str]]:
-        """This package's settings (``None`` when there is no config to read) and its encrypted keys."""
+    def config_values(self) -> tuple[dict[str, Any] | None, dict[str, str]]:
+        """This package's settings (``None`` when there is no config to read) and its encrypted ones."""
         for duplicate in self.source.duplicates:
             self.problems.append(
                 Problem(
@@ -475,19 +481,19 @@ class _StackReader:
         document = self.source.data
         if document is None:
             self.report((), f"is empty; a stack file needs config: with {CONFIG_NAMESPACE}:miniCluster")
-            return None, set()
+            return None, {}
         if not isinstance(document, dict):
             self.report((), "a stack file is a mapping with a config: key")
-            return None, set()
+            return None, {}
         misplaced = self._top_level_keys(document)
         if "config" not in document:
             if not misplaced:
                 self.report((), f"has no config: section; write {CONFIG_NAMESPACE}:miniCluster and the rest under it")
-            return None, set()
+            return None, {}
         config = document["config"] if document["config"] is not None else {}
         if not isinstance(config, dict):
             self.report(("config",), "must be a mapping of namespace:key to value", "config")
-            return None, set()
+            return None, {}
         return self._namespace_values(config)
 
     def _top_level_keys(self, document: dict[Any, Any]) -> bool:
@@ -505,10 +511,10 @@ class _StackReader:
                 self.report((text,), f"unknown top-level key{hint}", text)
         return misplaced
 
-    def _namespace_values(self, config: dict[Any, Any]) -> tuple[dict[str, Any], set[str]]:
+    def _namespace_values(self, config: dict[Any, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         sections = config_keys()
         values: dict[str, Any] = {}
-        encrypted: set[str] = set()
+        encrypted: dict[str, str] = {}
         for full_key, value in config.items():
             at: KeyPath = ("config", str(full_key))
             namespace, colon, key = str(full_key).partition(":")
@@ -536,7 +542,7 @@ class _StackReader:
                 else:
                     # Encrypted with the stack's secrets provider: only Pulumi
                     # can read it, so it is checked when the program runs.
-                    encrypted.add(key)
+                    encrypted[key] = value["secure"]
                 continue
             if key in SECRET_KEYS:
                 # A secret key in plaintext in a stack file ends up in git.

@@ -171,6 +171,21 @@ def test_brokers_are_replaced_with_their_certificate_config_and_node_pool() -> N
     assert {r._name for r in seen["lammps-size"].replace_with or []} == {"lammps-job"}
 
 
+def test_a_new_machine_type_replaces_the_node_pool_instead_of_recreating_its_nodes() -> None:
+    """GKE rolls a machine type, disk or image change out by recreating every node,
+    which would kill the brokers behind Pulumi's back; the pool is replaced
+    instead, and the brokers with it. The paths are in the engine's names,
+    taken here from pulumi-gcp's own input types."""
+    from pulumi._types import input_type_py_to_pulumi_names
+    from pulumi_gcp.container import NodePoolNodeConfigArgs
+
+    _, seen = run_recording_options(CPU_CONFIG)
+    engine = input_type_py_to_pulumi_names(NodePoolNodeConfigArgs)
+    expected = {f"nodeConfig.{engine[field]}" for field in ("machine_type", "disk_type", "disk_size_gb", "image_type")}
+    assert set(seen["lammps-node-pool"].replace_on_changes or []) == expected
+    assert "lammps-node-pool" in {r._name for r in seen["lammps-job"].replace_with or []}
+
+
 def test_operator_minicluster_is_replaced_with_its_certificate_and_node_pool() -> None:
     config = {**CPU_CONFIG, "miniCluster": {**CPU_CONFIG["miniCluster"], "backend": "operator"}}
     _, seen = run_recording_options(config)

@@ -1,0 +1,340 @@
+"""`flux-minicluster diff`: what a pull request to a stack would do on `pulumi up`,
+offline, from a git revision or a second stack file.
+
+Each test edits a stack in a throwaway git repository the way a user would
+(text edits of the YAML) and reads the command's output: the summary line of
+each resource, the reasons, and the warnings.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ROOT, STACKS_DIR
+
+from flux_minicluster.cli import main
+
+LAMMPS = "stacks/Pulumi.lammps-cpu.yaml"
+COMMAND = Path(sys.executable).with_name("flux-minicluster")
+
+# A stack on an existing cluster with a kept and a scratch volume, to vary below.
+VOLUMES = """\
+config:
+  flux-minicluster:kubernetes:
+    context: kind-flux
+  flux-minicluster:miniCluster:
+    name: hello
+    namespace: hello
+    size: 2
+    maxSize: 4
+    containers:
+      - image: ghcr.io/converged-computing/flux-view-ubuntu:tag-noble
+        volumes:
+          results: {path: /results, claimName: results}
+          scratch: {path: /scratch, claimName: scratch}
+    dataVolumes:
+      results:
+        size: 10Gi
+        storageClassName: standard-rwo
+        accessMode: ReadWriteOnce
+        keep: true
+      scratch:
+        size: 50Gi
+        storageClassName: standard-rwo
+        accessMode: ReadWriteOnce
+"""
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A git repository holding the project's stacks, committed, as the working folder."""
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    shutil.copytree(STACKS_DIR, tmp_path / "stacks")
+    (tmp_path / "stacks" / "Pulumi.volumes.yaml").write_text(VOLUMES)
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "stacks")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def edit(repo: Path, stack: str, old: str, new: str) -> None:
+    path = repo / stack
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1))
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str, stdin: str = "") -> tuple[int, str, str]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("sys.stdin", io.StringIO(stdin))
+        code = main(["diff", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def steps(out: str) -> dict[str, tuple[str, str]]:
+    """Resource name -> (action, detail), read from the summary lines."""
+    found = {}
+    for line in out.splitlines():
+        match = re.match(r"^\s+(\+-|[+~-]) (create|update|replace|delete)\s+\S+\s+(\S+)(?:\s+(.*))?$", line)
+        if match:
+            found[match.group(3)] = (match.group(2), match.group(4) or "")
+    return found
+
+
+def warnings(out: str) -> list[str]:
+    return [line for line in out.splitlines() if line.startswith("warning: ")]
+
+
+def test_a_size_change_within_max_size_updates_only_the_size_patch(repo: Path, capsys) -> None:
+    edit(repo, LAMMPS, "    size: 8\n", "    size: 6\n")
+    code, out, err = run(capsys, "lammps-cpu", "--against", "HEAD")
+    assert (code, err) == (0, "")
+    assert steps(out) == {
+        "experiment-size": (
+            "update",
+            'metadata.annotations["pulumi.com/waitFor"], spec.parallelism, spec.completions',
+        )
+    }
+    assert warnings(out) == []
+    assert "1 to update; 6 unchanged" in out
+    # The hunk names the object in its file names and shows the new count.
+    assert "--- HEAD:stacks/Pulumi.lammps-cpu.yaml: kubernetes:batch/v1:JobPatch experiment-size" in out
+    assert "+++ stacks/Pulumi.lammps-cpu.yaml: kubernetes:batch/v1:JobPatch experiment-size" in out
+    assert "+  parallelism: 6" in out and "-  parallelism: 8" in out
+
+
+def test_a_new_image_replaces_the_brokers_and_warns_that_the_instance_stops(repo: Path, capsys) -> None:
+    edit(repo, LAMMPS, "metric-lammps:latest", "metric-lammps:v2")
+    code, out, _ = run(capsys, "lammps-cpu", "--against", "HEAD", "--summary")
+    assert code == 0
+    assert steps(out) == {
+        "experiment-job": ("replace", "because spec.template.spec.containers[0].image"),
+        "experiment-size": ("replace", "because experiment-job is replaced"),
+    }
+    assert warnings(out) == [
+        "warning: the running Flux instance is stopped and its jobs are lost: experiment-job is replaced "
+        "(spec.template.spec.containers[0].image)"
+    ]
+    assert "---" not in out  # --summary: no hunks
+
+
+def test_a_new_broker_config_replaces_the_config_and_the_brokers_with_it(repo: Path, capsys) -> None:
+    edit(repo, LAMMPS, "queuePolicy: fcfs", "queuePolicy: easy")
+    code, out, err = run(capsys, "lammps-cpu", "--against", "HEAD", "--summary")
+    assert (code, err) == (0, "")
+    found = steps(out)
+    assert found["experiment-flux-config"] == ("replace", 'because data["broker.toml"]')
+    assert found["experiment-job"][0] == "replace"
+    assert "experiment-flux-config is replaced" in found["experiment-job"][1]
+    assert any("Flux instance is stopped" in w for w in warnings(out))
+
+
+def test_a_new_machine_type_replaces_the_pool_and_the_brokers_on_it(repo: Path, capsys) -> None:
+    edit(repo, LAMMPS, "machineType: c2d-standard-112", "machineType: c2d-standard-56")
+    edit(repo, LAMMPS, "tasks: 448", "tasks: 224")
+    code, out, err = run(capsys, "lammps-cpu", "--against", "HEAD", "--summary")
+    assert (code, err) == (0, "")
+    found = steps(out)
+    assert found["experiment-node-pool"] == ("replace", "because node_config.machine_type")
+    assert found["experiment-job"][0] == "replace"
+    assert "experiment-node-pool is replaced" in found["experiment-job"][1]
+
+
+def test_new_pool_labels_update_the_pool_in_place(repo: Path, capsys) -> None:
+    edit(repo, LAMMPS, "experiment: lammps-reaxff", "experiment: lammps-reaxff-2")
+    code, out, err = run(capsys, "lammps-cpu", "--against", "HEAD", "--summary")
+    assert (code, err) == (0, "")
+    assert steps(out) == {"experiment-node-pool": ("update", "node_config.labels.experiment")}
+    assert warnings(out) == []
+
+
+def test_turning_off_compact_placement_replaces_the_pool_and_the_brokers_on_it(repo: Path, capsys) -> None:
+    edit(repo, LAMMPS, "    compactPlacement: true\n", "    compactPlacement: false\n")
+    code, out, err = run(capsys, "lammps-cpu", "--against", "HEAD", "--summary")
+    assert (code, err) == (0, "")
+    found = steps(out)
+    assert found["experiment-node-pool"] == ("replace", "because placement_policy")
+    assert found["experiment-job"] == ("replace", "because experiment-node-pool is replaced")
+    assert any("Flux instance is stopped" in w for w in warnings(out))
+
+
+def test_a_new_storage_class_recreates_a_scratch_volume_and_warns_of_its_data(repo: Path, capsys) -> None:
+    stack = "stacks/Pulumi.volumes.yaml"
+    edit(
+        repo,
+        stack,
+        "size: 50Gi\n        storageClassName: standard-rwo",
+        "size: 50Gi\n        storageClassName: premium-rwo",
+    )
+    code, out, err = run(capsys, "volumes", "--against", "HEAD", "--summary")
+    assert (code, err) == (0, "")
+    assert steps(out)["experiment-data-scratch"] == ("replace", "because spec.storageClassName")
+    assert "warning: the data on volume experiment-data-scratch is lost: experiment-data-scratch is replaced" in out
+
+
+def test_a_kept_volume_that_would_be_replaced_is_called_out(repo: Path, capsys) -> None:
+    stack = "stacks/Pulumi.volumes.yaml"
+    edit(
+        repo,
+        stack,
+        "size: 10Gi\n        storageClassName: standard-rwo",
+        "size: 10Gi\n        storageClassName: premium-rwo",
+    )
+    code, out, err = run(capsys, "volumes", "--against", "HEAD", "--summary")
+    assert (code, err) == (0, "")
+    assert steps(out)["experiment-data-results"] == ("replace", "because spec.storageClassName")
+    [kept] = [w for w in warnings(out) if "experiment-data-results" in w]
+    assert "kept on delete" in kept and "data on volume" not in kept
+
+
+def test_a_removed_volume_is_deleted_with_its_data(repo: Path, capsys) -> None:
+    stack = "stacks/Pulumi.volumes.yaml"
+    text = (repo / stack).read_text()
+    text = text.replace("          scratch: {path: /scratch, claimName: scratch}\n", "")
+    (repo / stack).write_text(text[: text.index("      scratch:")])
+    code, out, err = run(capsys, "volumes", "--against", "HEAD", "--summary")
+    assert (code, err) == (0, "")
+    assert steps(out)["experiment-data-scratch"] == ("delete", "")
+    assert "warning: the data on volume experiment-data-scratch is lost: experiment-data-scratch is deleted" in out
+
+
+def test_a_new_encrypted_certificate_replaces_the_secret_and_the_brokers(repo: Path, capsys) -> None:
+    stack = "stacks/Pulumi.volumes.yaml"
+    edit(repo, stack, "config:\n", "config:\n  flux-minicluster:curveCertificate:\n    secure: v1:AAAA\n")
+    git(repo, "commit", "-q", "-am", "own certificate")
+    edit(repo, stack, "secure: v1:AAAA", "secure: v1:BBBB")
+    code, out, err = run(capsys, "volumes", "--against", "HEAD", "--summary")
+    assert (code, err) == (0, "")
+    found = steps(out)
+    assert found["experiment-curve-cert"][0] == "replace"
+    assert found["experiment-curve-cert"][1].startswith("because stringData")
+    assert found["experiment-job"] == ("replace", "because experiment-curve-cert is replaced")
+    # Only a digest of the ciphertext is compared; neither ciphertext is printed.
+    full, _, _ = (main(["diff", "volumes", "--against", "HEAD"]), None, None)
+    printed = capsys.readouterr().out
+    assert full == 0 and "v1:AAAA" not in printed and "v1:BBBB" not in printed
+    assert "ciphertext sha256" in printed
+
+
+def test_no_change_says_so_and_exit_code_tells_changes_apart(repo: Path, capsys) -> None:
+    code, out, _ = run(capsys, "lammps-cpu", "--against", "HEAD", "--exit-code")
+    assert code == 0 and "no changes; 7 unchanged" in out
+    edit(repo, LAMMPS, "    size: 8\n", "    size: 7\n")
+    code, _, _ = run(capsys, "lammps-cpu", "--against", "HEAD", "--exit-code")
+    assert code == 1
+    code, _, _ = run(capsys, "lammps-cpu", "--against", "HEAD")
+    assert code == 0
+
+
+def test_against_a_second_stack_file(repo: Path, capsys) -> None:
+    code, out, _ = run(capsys, "stacks/Pulumi.kind-local.yaml", "--against", LAMMPS, "--summary")
+    assert code == 0
+    found = steps(out)
+    assert found["experiment-node-pool"] == ("delete", "")
+    assert found["experiment-namespace"][0] == "replace"
+    assert "Resources (stacks/Pulumi.lammps-cpu.yaml -> stacks/Pulumi.kind-local.yaml)" in out
+
+
+def test_a_stack_new_since_the_revision_is_created_whole(repo: Path, capsys) -> None:
+    shutil.copy(repo / LAMMPS, repo / "stacks" / "Pulumi.new.yaml")
+    code, out, _ = run(capsys, "new", "--against", "HEAD", "--summary")
+    assert code == 0
+    assert "is not in HEAD: every resource is created" in out
+    assert {action for action, _ in steps(out).values()} == {"create"}
+    assert "7 to create; 0 unchanged" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["lammps-cpu", "--against", "no-such-branch"],
+            "--against no-such-branch: neither a stack file nor a git revision",
+        ),
+        (["-", "--against", "HEAD"], "a stack read from standard input has no git history"),
+    ],
+)
+def test_what_cannot_be_compared_is_one_line_and_exit_2(repo: Path, capsys, args: list[str], message: str) -> None:
+    code, out, err = run(capsys, *args, stdin=VOLUMES)
+    assert code == 2 and out == ""
+    assert err.splitlines() == [next(line for line in err.splitlines() if message in line)]
+
+
+def test_outside_a_git_repository_a_revision_is_refused(tmp_path: Path, monkeypatch, capsys) -> None:
+    shutil.copy(STACKS_DIR / "Pulumi.lammps-cpu.yaml", tmp_path / "Pulumi.x.yaml")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    code, out, err = run(capsys, "Pulumi.x.yaml", "--against", "HEAD")
+    assert code == 2 and out == ""
+    assert err == "Pulumi.x.yaml: not in a git repository; give --against a stack file instead of a revision\n"
+
+
+def test_an_invalid_stack_at_the_revision_is_reported_at_its_revision_and_line(repo: Path, capsys) -> None:
+    edit(repo, LAMMPS, "    size: 8\n", "    size: -1\n")
+    git(repo, "commit", "-q", "-am", "broken")
+    edit(repo, LAMMPS, "    size: -1\n", "    size: 8\n")
+    code, out, err = run(capsys, "lammps-cpu", "--against", "HEAD")
+    line = next(n for n, text in enumerate((repo / LAMMPS).read_text().splitlines(), 1) if "    size: 8" in text)
+    assert code == 2 and out == ""
+    assert err.startswith(f"HEAD:stacks/Pulumi.lammps-cpu.yaml:{line}: miniCluster.size: ")
+
+
+def test_the_work_tree_is_left_as_it_was(repo: Path, capsys) -> None:
+    edit(repo, LAMMPS, "    size: 8\n", "    size: 6\n")
+    before = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True).stdout
+    run(capsys, "lammps-cpu", "--against", "HEAD")
+    after = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True).stdout
+    assert before == after == " M stacks/Pulumi.lammps-cpu.yaml\n"
+    assert "    size: 6\n" in (repo / LAMMPS).read_text()
+
+
+def test_the_readme_example_is_what_the_command_prints(repo: Path, capsys) -> None:
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("$ flux-minicluster diff lammps-cpu --against HEAD\n")
+    shown = readme[start : readme.index("```", start)].split("\n", 1)[1]
+    edit(repo, LAMMPS, "metric-lammps:latest", "metric-lammps:v2")
+    code, out, _ = run(capsys, "lammps-cpu", "--against", "HEAD")
+    assert code == 0
+    assert out == shown
+
+
+WORKFLOW = ROOT / "examples" / "github-actions" / "pulumi-preview.yml"
+
+
+def test_the_workflow_diff_job_needs_no_secrets_and_comments_the_diff(repo: Path) -> None:
+    """The workflow's diff step, run as written on a pull request branch (with
+    the GitHub expression filled in and the command from this environment)."""
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    job = workflow["jobs"]["diff"]
+    assert "secrets." not in yaml.safe_dump(job)
+    assert "-e ." in " ".join(step.get("run", "") for step in job["steps"])  # the light install
+    [script] = [step["run"] for step in job["steps"] if "flux-minicluster diff" in step.get("run", "")]
+    script = script.replace("${{ github.base_ref }}", "main").replace(".venv/bin/flux-minicluster", str(COMMAND))
+    git(repo, "branch", "-M", "main")
+    git(repo, "update-ref", "refs/remotes/origin/main", "HEAD")
+    git(repo, "checkout", "-q", "-b", "pull-request")
+    edit(repo, LAMMPS, "metric-lammps:latest", "metric-lammps:v2")
+    git(repo, "commit", "-q", "-am", "new image")
+    subprocess.run(["bash", "-e", "-c", script], cwd=repo, check=True, capture_output=True, timeout=120)
+    comment = (repo / "diff.md").read_text()
+    assert comment.startswith("### `flux-minicluster diff stacks/Pulumi.lammps-cpu.yaml --against origin/main`\n")
+    assert "+- replace  kubernetes:batch/v1:Job       experiment-job" in comment
+    assert "warning: the running Flux instance is stopped" in comment
