@@ -46,12 +46,7 @@ def node_pool_resource(
 def engine_path(path: str) -> str:
     """A node pool argument path as the Pulumi engine names it: ``node_config.machine_type``
     -> ``nodeConfig.machineType`` (the SDK translates only top-level names)."""
-    return ".".join(_camel(part) for part in path.split("."))
-
-
-def _camel(name: str) -> str:
-    first, *rest = name.split("_")
-    return first + "".join(word.capitalize() for word in rest)
+    return ".".join(names.camel_case(part) for part in path.split("."))
 
 
 def gke_kubernetes_provider(

@@ -21,6 +21,7 @@ class LeadBroker:
     container: str
     shell_command: str
     submit_command: str
+    flux_command: str
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -35,12 +36,17 @@ def lead_broker(mc: MiniClusterSpec) -> LeadBroker:
     assert container is not None
     pod = f'"$(kubectl get pod -n {mc.namespace} -l {selector} -o name)"'
     exec_prefix = f"kubectl exec -it -n {mc.namespace} -c {container} {pod} --"
+    # The entrypoint's environment script puts Flux on PATH and names the
+    # instance's socket in $fluxsocket, whichever backend wrote it.
+    proxy = f'. {fluxfacts.FLUX_VIEW_ENV_SCRIPT} && flux proxy "${fluxfacts.FLUX_SOCKET_VARIABLE}"'
+
+    # "$@": the words after the command, as sh -c passes them. flux proxy
+    # would run them through a shell again, splitting quoted words; FLUX_URI
+    # reaches the same instance with every word kept as written.
+    any_flux = f'. {fluxfacts.FLUX_VIEW_ENV_SCRIPT} && FLUX_URI="${fluxfacts.FLUX_SOCKET_VARIABLE}" exec flux "$@"'
 
     def in_instance(command: str) -> str:
-        # The entrypoint's environment script puts Flux on PATH and names the
-        # instance's socket in $fluxsocket, whichever backend wrote it.
-        script = f'. {fluxfacts.FLUX_VIEW_ENV_SCRIPT} && flux proxy "${fluxfacts.FLUX_SOCKET_VARIABLE}" {command}'
-        return f"{exec_prefix} sh -c {shlex.quote(script)}"
+        return f"{exec_prefix} sh -c {shlex.quote(f'{proxy} {command}')}"
 
     return LeadBroker(
         host=host,
@@ -51,4 +57,7 @@ def lead_broker(mc: MiniClusterSpec) -> LeadBroker:
         container=container,
         shell_command=in_instance('"$(command -v bash || echo sh)"'),
         submit_command=in_instance(f"flux submit --watch -N {mc.size} hostname"),
+        # No terminal (-i, not -it), so it works in scripts and pipes; the
+        # words after it are the flux command's: `... run -N8 -n448 lmp`.
+        flux_command=f"kubectl exec -i -n {mc.namespace} -c {container} {pod} -- sh -c {shlex.quote(any_flux)} flux",
     )

@@ -37,3 +37,9 @@ def kubernetes_type(body: dict[str, Any], *, patch: bool = False) -> str:
     """The Pulumi type token of a Kubernetes object (``kubernetes:core/v1:Secret``) or of a patch of one."""
     group, _, version = body["apiVersion"].rpartition("/")
     return f"kubernetes:{group or 'core'}/{version}:{body['kind']}{'Patch' if patch else ''}"
+
+
+def camel_case(name: str) -> str:
+    """``disk_size_gb`` -> ``diskSizeGb``: how Pulumi names a property outside Python."""
+    first, *rest = name.split("_")
+    return first + "".join(word.capitalize() for word in rest)

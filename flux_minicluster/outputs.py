@@ -6,9 +6,11 @@ schema, with camelCase names (``localUri``, ``submitCommand``) in other
 languages.
 """
 
+from collections.abc import Mapping
 from typing import TypedDict
 
 from .endpoint import LeadBroker
+from .names import camel_case
 
 
 class LeadBrokerEndpoint(TypedDict):
@@ -30,6 +32,8 @@ class LeadBrokerEndpoint(TypedDict):
     """A kubectl command that opens a shell inside the Flux instance."""
     submit_command: str
     """A kubectl command that submits a test job to the instance."""
+    flux_command: str
+    """A kubectl command that runs the flux command written after it in the instance (flux run, flux jobs, ...)."""
 
 
 def lead_broker_endpoint(broker: LeadBroker) -> LeadBrokerEndpoint:
@@ -43,4 +47,10 @@ def lead_broker_endpoint(broker: LeadBroker) -> LeadBrokerEndpoint:
         container=broker.container,
         shell_command=broker.shell_command,
         submit_command=broker.submit_command,
+        flux_command=broker.flux_command,
     )
+
+
+def camel_case_keys(endpoint: Mapping[str, object]) -> dict[str, object]:
+    """The endpoint keyed as stack outputs and other languages name it (``localUri``)."""
+    return {camel_case(key): value for key, value in endpoint.items()}

@@ -13,6 +13,7 @@ import pulumi
 
 from . import names
 from .errors import Problem, SpecError
+from .outputs import camel_case_keys
 from .stackconfig import CONFIG_NAMESPACE, PLAINTEXT_CERTIFICATE, StackConfig, spec_from_config
 
 #: Keys of the stack configuration, except the secret certificate.
@@ -61,8 +62,10 @@ def run() -> None:
 
     cluster = FluxMiniCluster(names.STACK_COMPONENT, spec, opts)
     pulumi.export("leadBrokerHost", cluster.lead_broker_host)
-    pulumi.export("leadBroker", cluster.lead_broker)
+    # Stack outputs are camelCase throughout, as in other languages.
+    pulumi.export("leadBroker", cluster.lead_broker.apply(camel_case_keys))
     pulumi.export("submitCommand", cluster.submit_command)
+    pulumi.export("fluxCommand", cluster.lead_broker.apply(lambda broker: broker["flux_command"]))
     pulumi.export("namespace", cluster.namespace)
     pulumi.export("miniClusterName", cluster.minicluster_name)
     pulumi.export("nodePoolName", cluster.node_pool_name)

@@ -69,6 +69,7 @@ def test_construct_registers_what_the_python_program_registers(provider: FluxMin
         "container": lead_broker["container"],
         "shellCommand": lead_broker["shell_command"],
         "submitCommand": lead_broker["submit_command"],
+        "fluxCommand": lead_broker["flux_command"],
     }
     assert state["nodePoolName"] == "lammps-pool"
 

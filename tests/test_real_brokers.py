@@ -109,6 +109,25 @@ def test_exported_submit_command_runs_a_job_on_every_rank(interactive: tuple[Exp
     assert job_id.startswith("ƒ") and sorted(hosts) == [f"{NAME}-0", f"{NAME}-1"]
 
 
+def test_exported_flux_command_runs_the_flux_command_written_after_it(
+    interactive: tuple[ExperimentSpec, Sandbox],
+) -> None:
+    spec, box = interactive
+    box.start(0)
+    box.start(1)
+    assert wait_until(lambda: box.ready(0) and box.ready(1), JOIN_SECONDS), box.log(0) + box.log(1)
+    words = shlex.split(lead_broker(spec.mini_cluster).flux_command)
+    in_pod = words[words.index("--") + 1 :]  # what kubectl exec runs in the pod
+    # Words with spaces and $ reach the job as written: a shell inside the job expands them.
+    job = ["sh", "-c", 'echo "$(hostname)" "$0"', "two words"]
+    ran = box.exec(0, shlex.join([*in_pod, "run", "-N2", "--label-io", *job]))
+    assert ran.returncode == 0, ran.stderr
+    assert sorted(ran.stdout.splitlines()) == [f"0: {NAME}-0 two words", f"1: {NAME}-1 two words"]
+    listed = box.exec(0, shlex.join([*in_pod, "resource", "list", "--states=up", "-no", "{nnodes}"]))
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.split() == ["2"]
+
+
 def test_ranks_added_up_to_max_size_join_the_running_instance(interactive: tuple[ExperimentSpec, Sandbox]) -> None:
     _spec, box = interactive
     box.start(0)
