@@ -96,3 +96,17 @@ def test_every_public_name_resolves() -> None:
 
     for name in flux_minicluster.__all__:
         assert getattr(flux_minicluster, name) is not None, name
+
+
+def test_broker_readiness_bench_forms_an_instance_and_runs_a_job() -> None:
+    import pytest
+    from broker_sandbox import flux_core_prefix
+
+    prefix, why = flux_core_prefix()
+    if prefix is None:
+        pytest.skip(why)
+    import broker_readiness
+
+    ready, first_job = broker_readiness.one_instance(2, prefix)
+    assert 0 < ready < broker_readiness.TIMEOUT_SECONDS
+    assert 0 < first_job < broker_readiness.TIMEOUT_SECONDS
