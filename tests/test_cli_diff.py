@@ -338,3 +338,20 @@ def test_the_workflow_diff_job_needs_no_secrets_and_comments_the_diff(repo: Path
     assert comment.startswith("### `flux-minicluster diff stacks/Pulumi.lammps-cpu.yaml --against origin/main`\n")
     assert "+- replace  kubernetes:batch/v1:Job       experiment-job" in comment
     assert "warning: the running Flux instance is stopped" in comment
+
+
+def test_with_the_operator_a_size_change_updates_the_minicluster_and_a_flux_option_replaces_it(
+    repo: Path, capsys
+) -> None:
+    edit(repo, LAMMPS, "    interactive: true\n", "    interactive: true\n    backend: operator\n")
+    git(repo, "commit", "-q", "-am", "operator backend")
+    edit(repo, LAMMPS, "    size: 8\n", "    size: 6\n")
+    code, out, err = run(capsys, "lammps-cpu", "--against", "HEAD", "--summary")
+    assert (code, err) == (0, "")
+    assert steps(out) == {"experiment-minicluster": ("update", "spec.size")}
+    assert warnings(out) == []
+    edit(repo, LAMMPS, "queuePolicy: fcfs", "queuePolicy: easy")
+    _, out, _ = run(capsys, "lammps-cpu", "--against", "HEAD", "--summary")
+    action, detail = steps(out)["experiment-minicluster"]
+    assert action == "replace" and detail.startswith("because spec.flux.")
+    assert any("Flux instance is stopped" in w for w in warnings(out))
