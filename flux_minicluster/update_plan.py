@@ -141,7 +141,7 @@ def _warnings(step: Step) -> list[str]:
         elif not old.retain_on_delete:
             found.append(f"the data on volume {resource.name} is lost: {what}{why}")
     if resource.role == NAMESPACE and not old.retain_on_delete:
-        found.append(f"everything in namespace {resource.body['metadata']['name']} is deleted: {what}{why}")
+        found.append(f"everything in namespace {old.body['metadata']['name']} is deleted: {what}{why}")
     return found
 
 

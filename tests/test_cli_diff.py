@@ -249,7 +249,9 @@ def test_against_a_second_stack_file(repo: Path, capsys) -> None:
     assert code == 0
     found = steps(out)
     assert found["experiment-node-pool"] == ("delete", "")
-    assert found["experiment-namespace"][0] == "replace"
+    assert found["experiment-namespace"] == ("replace", "because metadata.name")
+    # The namespace that goes is the old one, with everything in it.
+    assert "warning: everything in namespace lammps is deleted: experiment-namespace is replaced" in out
     assert "Resources (stacks/Pulumi.lammps-cpu.yaml -> stacks/Pulumi.kind-local.yaml)" in out
 
 
