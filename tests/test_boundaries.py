@@ -1062,11 +1062,16 @@ GPU_FITS = [
         )
         for strategy in ("TIME_SHARING", "MPS")
     ),
-    row(
-        "miniCluster.containers[0].resources.limits",
-        {**shared("TIME_SHARING", 1, 4)},
-        {**shared("TIME_SHARING", 2, 4)},
-        "default-limit-of-all-node-gpus-too-many-when-shared",
+    # The Flux container with no limit of its own gets one shared GPU, so a
+    # node with 2 GPUs x 4 clients holds 8 brokers, not 9.
+    *(
+        row(
+            "miniCluster.containers[0].resources.limits",
+            {**shared(strategy, 2, 4), **packed(32, 4)},
+            {**shared(strategy, 2, 4), **packed(33, 4)},
+            f"{strategy}-default-limit-one-shared-gpu-per-broker",
+        )
+        for strategy in ("TIME_SHARING", "MPS")
     ),
     *(
         row(

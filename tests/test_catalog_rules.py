@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from flux_minicluster import SpecError, load_spec
+from flux_minicluster.placement import container_resources
 
 
 def problems(config: dict[str, Any]) -> dict[str, str]:
@@ -166,11 +167,14 @@ def test_container_on_shared_gpus_may_not_ask_two(cpu_config: dict[str, Any]) ->
     assert "at most 1" in problems(cpu_config)[where]
 
 
-def test_default_gpu_limit_on_a_shared_multi_gpu_node_is_refused(cpu_config: dict[str, Any]) -> None:
+def test_default_gpu_limit_on_a_shared_multi_gpu_node_is_one_gpu(cpu_config: dict[str, Any]) -> None:
+    # GKE time-sharing and MPS: a container asks for one shared GPU, so the Flux
+    # container with no limit of its own gets one, and the spec accepts it.
     cpu_config["nodePool"].update(
         machineType="g2-standard-24", gpu={"sharingStrategy": "MPS", "maxSharedClientsPerGpu": 2}
     )
-    assert "at most 1" in problems(cpu_config)["miniCluster.containers[0].resources.limits"]
+    spec = load_spec(cpu_config)
+    assert container_resources(spec, spec.mini_cluster.flux_container)["limits"] == {"nvidia.com/gpu": 1}
 
 
 def test_gpu_request_must_equal_the_limit(cpu_config: dict[str, Any]) -> None:
