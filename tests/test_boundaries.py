@@ -556,6 +556,20 @@ CERTIFICATES = [
         {"curveCertificate": certificate_with_hostname("lammps_0")},
         "certificate-metadata-no-underscore",
     ),
+    # FACTS.md section 8: without metadata name rank 0 fails to authorize peers;
+    # the public key must be the one of the secret key.
+    row(
+        "curveCertificate",
+        {"curveCertificate": certificate_with_hostname("lammps-0")},
+        {"curveCertificate": certificate_with_hostname("lammps-0").replace('    name = "flux-cert-generator"\n', "")},
+        "certificate-metadata-needs-name",
+    ),
+    row(
+        "curveCertificate",
+        {"curveCertificate": certificate_with_hostname("lammps-0")},
+        {"curveCertificate": certificate_with_hostname("lammps-0").replace("public-key", "public-key-old")},
+        "certificate-needs-public-key",
+    ),
 ]
 
 
