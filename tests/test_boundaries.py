@@ -1340,3 +1340,74 @@ def test_cluster_name_of_40_characters_is_read_and_41_refused() -> None:
     assert locations.parse_cluster(name_of(40)).name == name_of(40)
     with pytest.raises(ValueError, match="not a GKE cluster name"):
         locations.parse_cluster(name_of(41))
+
+
+# --- Closed sets: every documented value accepted, a near miss refused --------
+# GKE API: gpuDriverInstallationConfig.gpuDriverVersion (DEFAULT, LATEST,
+# INSTALLATION_DISABLED), GPU sharing strategies (TIME_SHARING, MPS),
+# kubelet cpuManagerPolicy (static, none), networkPerformanceConfig
+# totalEgressBandwidthTier (DEFAULT, TIER_1), node pool boot disk types;
+# Kubernetes core/v1: taint and toleration effects, toleration operators,
+# PersistentVolumeClaim access modes, emptyDir medium ("Memory", written
+# lowercase in stacks); Fluxion queue policies (fcfs, easy, conservative,
+# hybrid).
+T4 = n1_gpu("nvidia-tesla-t4", 1, "n1-standard-8")
+SETS: list[tuple[str, str, list[Any], Any, Changes]] = [
+    (
+        "nodePool.gpu.driverVersion",
+        "nodePool.gpu.driverVersion",
+        ["DEFAULT", "LATEST", "INSTALLATION_DISABLED"],
+        "default",
+        T4,
+    ),
+    ("nodePool.cpuManagerPolicy", "nodePool.cpuManagerPolicy", ["static", "none"], "Static", {}),
+    ("nodePool.egressBandwidthTier", "nodePool.egressBandwidthTier", ["DEFAULT", "TIER_1"], "TIER_2", {}),
+    ("nodePool.diskType", "nodePool.diskType", ["pd-standard", "pd-balanced", "pd-ssd"], "pd-extreme", {}),
+    ("nodePool.taints[0].effect", "nodePool.taints", ["NoSchedule", "PreferNoSchedule", "NoExecute"], "NoRun", {}),
+    (
+        "miniCluster.pod.tolerations[0].effect",
+        "miniCluster.pod.tolerations",
+        ["NoSchedule", "PreferNoSchedule", "NoExecute"],
+        "NoRun",
+        {},
+    ),
+    ("miniCluster.pod.tolerations[0].operator", "miniCluster.pod.tolerations", ["Equal", "Exists"], "In", {}),
+    (
+        "miniCluster.flux.queuePolicy",
+        "miniCluster.flux.queuePolicy",
+        ["fcfs", "easy", "conservative", "hybrid"],
+        "FCFS",
+        {},
+    ),
+]
+
+
+def _set_value(key: str, field: str, value: Any) -> Changes:
+    if key == "nodePool.taints":
+        return {key: [{"key": "k", "effect": value}]}
+    if key == "miniCluster.pod.tolerations":
+        name = field.rsplit(".", 1)[1]
+        return {key: [{"key": "k", name: value}]}
+    return {key: value}
+
+
+@pytest.mark.parametrize(("field", "key", "allowed", "near_miss", "base"), SETS, ids=[row[0] for row in SETS])
+def test_every_value_of_a_closed_set_is_accepted_and_a_near_miss_refused(
+    field: str, key: str, allowed: list[Any], near_miss: Any, base: Changes
+) -> None:
+    for value in allowed:
+        load_spec(changed({**base, **_set_value(key, field, value)}))
+    assert field in problems(changed({**base, **_set_value(key, field, near_miss)}))
+
+
+@pytest.mark.parametrize("mode", ["ReadWriteMany", "ReadWriteOnce", "ReadOnlyMany", "ReadWriteOncePod"])
+def test_every_access_mode_is_accepted_where_its_volume_allows(mode: str) -> None:
+    # One broker on one node: every mode is usable (Kubernetes "Persistent Volumes").
+    load_spec(changed({**data_volume(size="10Gi", accessMode=mode), "miniCluster.size": 1, "nodePool.nodeCount": 1}))
+
+
+def test_empty_dir_medium_is_memory_or_nothing() -> None:
+    volume = {"path": "/scratch", "emptyDir": True}
+    load_spec(changed({f"{FLUX}.volumes": {"v": {**volume, "emptyDirMedium": "memory"}}}))
+    found = problems(changed({f"{FLUX}.volumes": {"v": {**volume, "emptyDirMedium": "disk"}}}))
+    assert "miniCluster.containers[0].volumes.v.emptyDirMedium" in found
