@@ -47,7 +47,7 @@ def container_resources(spec: ExperimentSpec, container: Container) -> dict[str,
     # Without a limit the GPUs are not visible to the container. A shared GPU
     # is handed out one per container (GKE's time-sharing and MPS).
     if container.run_flux and pool is not None and pool.gpu is not None:
-        limits.setdefault(fluxfacts.GPU_RESOURCE, 1 if pool.gpu.sharing_strategy else pool.gpu_count)
+        limits.setdefault(fluxfacts.GPU_RESOURCE, pool.default_gpu_limit)
     resources: dict[str, Any] = {}
     if limits:
         resources["limits"] = dict(sorted(limits.items()))

@@ -9,12 +9,28 @@ from typing import Any
 import pytest
 
 from flux_minicluster import SpecError, load_spec
+from flux_minicluster.placement import container_resources
+from flux_minicluster.spec import NodePoolSpec
 
 
 def problems(config: dict[str, Any]) -> dict[str, str]:
     with pytest.raises(SpecError) as caught:
         load_spec(config)
     return {p.path: p.message for p in caught.value.problems}
+
+
+def pool_of(config: dict[str, Any]) -> NodePoolSpec:
+    """The validated node pool; raises (and fails the test) if the stack is refused."""
+    pool = load_spec(config).node_pool
+    assert pool is not None
+    return pool
+
+
+def flux_limits(config: dict[str, Any]) -> dict[str, Any]:
+    """The Flux container's limits as rendered, once the stack is accepted."""
+    spec = load_spec(config)
+    limits: dict[str, Any] = container_resources(spec, spec.mini_cluster.flux_container).get("limits", {})
+    return limits
 
 
 def flux_container(config: dict[str, Any]) -> dict[str, Any]:
@@ -42,7 +58,7 @@ def test_disk_type_the_series_does_not_take_is_refused(cpu_config: dict[str, Any
 
 def test_disk_type_the_series_takes_is_accepted(cpu_config: dict[str, Any]) -> None:
     cpu_config["nodePool"].update(machineType="c4d-standard-32", diskType="hyperdisk-balanced")
-    assert load_spec(cpu_config).node_pool is not None
+    assert pool_of(cpu_config).boot_disk_type == "hyperdisk-balanced"
 
 
 def test_smt_cannot_be_set_below_two_vcpus(cpu_config: dict[str, Any]) -> None:
@@ -53,7 +69,8 @@ def test_smt_cannot_be_set_below_two_vcpus(cpu_config: dict[str, Any]) -> None:
 def test_smt_can_be_set_at_two_vcpus(cpu_config: dict[str, Any]) -> None:
     cpu_config["nodePool"].update(machineType="n1-standard-2", compactPlacement=False)
     cpu_config["miniCluster"].update(size=1)
-    assert load_spec(cpu_config).node_pool is not None
+    pool = pool_of(cpu_config)
+    assert pool.sets_threads_per_core and pool.node_cpus == 1
 
 
 def test_h3_runs_one_thread_per_core_and_refuses_two(cpu_config: dict[str, Any]) -> None:
@@ -63,12 +80,14 @@ def test_h3_runs_one_thread_per_core_and_refuses_two(cpu_config: dict[str, Any])
 
 def test_tier1_accepted_at_30_vcpus(cpu_config: dict[str, Any]) -> None:
     cpu_config["nodePool"].update(machineType="c2-standard-30", egressBandwidthTier="TIER_1")
-    assert load_spec(cpu_config).node_pool is not None
+    pool = pool_of(cpu_config)
+    assert (pool.machine.vcpus, pool.egress_bandwidth_tier) == (30, "TIER_1")
 
 
 def test_compact_placement_holds_1500_nodes(cpu_config: dict[str, Any]) -> None:
     cpu_config["nodePool"]["nodeCount"] = 1500
-    assert load_spec(cpu_config).node_pool is not None
+    pool = pool_of(cpu_config)
+    assert pool.compact_placement and pool.node_count == 1500
 
 
 def test_compact_placement_refuses_1501_nodes(cpu_config: dict[str, Any]) -> None:
@@ -87,7 +106,7 @@ def test_zone_outside_the_cluster_region_is_refused(cpu_config: dict[str, Any]) 
 def test_zones_of_the_cluster_region_are_accepted(cpu_config: dict[str, Any]) -> None:
     cpu_config["nodePool"].update(location="us-central1", zones=["us-central1-a", "us-central1-f"])
     cpu_config["nodePool"].update(compactPlacement=False)
-    assert load_spec(cpu_config).node_pool is not None
+    assert pool_of(cpu_config).zones == ["us-central1-a", "us-central1-f"]
 
 
 def test_bare_cluster_name_without_location_is_refused(cpu_config: dict[str, Any]) -> None:
@@ -117,7 +136,8 @@ def test_cluster_in_a_form_the_provider_does_not_read_is_refused(cpu_config: dic
 
 def test_t4_attaches_in_fours(cpu_config: dict[str, Any]) -> None:
     on_n1(cpu_config, "n1-standard-96", {"type": "nvidia-tesla-t4", "count": 4})
-    assert load_spec(cpu_config).node_pool is not None
+    pool = pool_of(cpu_config)
+    assert (pool.gpu_type, pool.gpu_count) == ("nvidia-tesla-t4", 4)
 
 
 def test_t4_does_not_attach_in_threes(cpu_config: dict[str, Any]) -> None:
@@ -127,7 +147,8 @@ def test_t4_does_not_attach_in_threes(cpu_config: dict[str, Any]) -> None:
 
 def test_p100_allows_16_vcpus_per_gpu(cpu_config: dict[str, Any]) -> None:
     on_n1(cpu_config, "n1-standard-16", {"type": "nvidia-tesla-p100", "count": 1})
-    assert load_spec(cpu_config).node_pool is not None
+    pool = pool_of(cpu_config)
+    assert (pool.machine.vcpus, pool.gpu_count) == (16, 1)
 
 
 def test_p100_refuses_more_vcpus_than_its_count_allows(cpu_config: dict[str, Any]) -> None:
@@ -137,7 +158,8 @@ def test_p100_refuses_more_vcpus_than_its_count_allows(cpu_config: dict[str, Any
 
 def test_v100_attaches_in_eights(cpu_config: dict[str, Any]) -> None:
     on_n1(cpu_config, "n1-standard-96", {"type": "nvidia-tesla-v100", "count": 8})
-    assert load_spec(cpu_config).node_pool is not None
+    pool = pool_of(cpu_config)
+    assert (pool.gpu_type, pool.gpu_count) == ("nvidia-tesla-v100", 8)
 
 
 def sharing(config: dict[str, Any], clients: int) -> dict[str, Any]:
@@ -148,7 +170,8 @@ def sharing(config: dict[str, Any], clients: int) -> dict[str, Any]:
 
 
 def test_48_clients_may_share_a_gpu(cpu_config: dict[str, Any]) -> None:
-    assert load_spec(sharing(cpu_config, 48)).node_pool is not None
+    # g2-standard-8 has one L4; shared by 48, the node offers 48 nvidia.com/gpu.
+    assert pool_of(sharing(cpu_config, 48)).gpus_per_node_for_pods == 48
 
 
 def test_49_clients_may_not_share_a_gpu(cpu_config: dict[str, Any]) -> None:
@@ -157,7 +180,7 @@ def test_49_clients_may_not_share_a_gpu(cpu_config: dict[str, Any]) -> None:
 
 def test_container_on_shared_gpus_may_ask_one(cpu_config: dict[str, Any]) -> None:
     flux_container(sharing(cpu_config, 4))["resources"] = {"limits": {"nvidia.com/gpu": 1}}
-    assert load_spec(cpu_config).node_pool is not None
+    assert flux_limits(cpu_config) == {"nvidia.com/gpu": 1}
 
 
 def test_container_on_shared_gpus_may_not_ask_two(cpu_config: dict[str, Any]) -> None:
@@ -166,11 +189,14 @@ def test_container_on_shared_gpus_may_not_ask_two(cpu_config: dict[str, Any]) ->
     assert "at most 1" in problems(cpu_config)[where]
 
 
-def test_default_gpu_limit_on_a_shared_multi_gpu_node_is_refused(cpu_config: dict[str, Any]) -> None:
+def test_default_gpu_limit_on_a_shared_multi_gpu_node_is_one_gpu(cpu_config: dict[str, Any]) -> None:
+    # GKE time-sharing and MPS: a container asks for one shared GPU, so the Flux
+    # container with no limit of its own gets one, and the spec accepts it.
     cpu_config["nodePool"].update(
         machineType="g2-standard-24", gpu={"sharingStrategy": "MPS", "maxSharedClientsPerGpu": 2}
     )
-    assert "at most 1" in problems(cpu_config)["miniCluster.containers[0].resources.limits"]
+    spec = load_spec(cpu_config)
+    assert container_resources(spec, spec.mini_cluster.flux_container)["limits"] == {"nvidia.com/gpu": 1}
 
 
 def test_gpu_request_must_equal_the_limit(cpu_config: dict[str, Any]) -> None:
@@ -187,7 +213,9 @@ def test_gpu_request_without_limit_is_refused(cpu_config: dict[str, Any]) -> Non
 def test_gpu_request_equal_to_limit_is_accepted(cpu_config: dict[str, Any]) -> None:
     cpu_config["nodePool"]["machineType"] = "g2-standard-24"
     flux_container(cpu_config)["resources"] = {"limits": {"nvidia.com/gpu": 2}, "requests": {"nvidia.com/gpu": "2"}}
-    assert load_spec(cpu_config).node_pool is not None
+    spec = load_spec(cpu_config)
+    resources = container_resources(spec, spec.mini_cluster.flux_container)
+    assert resources == {"limits": {"nvidia.com/gpu": 2}, "requests": {"nvidia.com/gpu": "2"}}
 
 
 def two_gpu_containers(config: dict[str, Any], flux_gpus: int, sidecar_gpus: int) -> dict[str, Any]:
@@ -200,7 +228,9 @@ def two_gpu_containers(config: dict[str, Any], flux_gpus: int, sidecar_gpus: int
 
 
 def test_gpus_of_all_containers_fit_one_node(cpu_config: dict[str, Any]) -> None:
-    assert load_spec(two_gpu_containers(cpu_config, 1, 1)).node_pool is not None
+    spec = load_spec(two_gpu_containers(cpu_config, 1, 1))
+    limits = [container_resources(spec, c)["limits"] for c in spec.mini_cluster.containers]
+    assert limits == [{"nvidia.com/gpu": 1}, {"nvidia.com/gpu": 1}]
 
 
 def test_gpus_of_all_containers_beyond_one_node_are_refused(cpu_config: dict[str, Any]) -> None:
@@ -223,7 +253,8 @@ def asks(config: dict[str, Any], **resources: Any) -> dict[str, Any]:
 def test_pod_asking_the_allocatable_cpu_fits(cpu_config: dict[str, Any]) -> None:
     millicores = int(C2D_112_SMT_OFF_CPUS * 1000)
     assert millicores == C2D_112_SMT_OFF_CPUS * 1000
-    assert load_spec(asks(cpu_config, requests={"cpu": f"{millicores}m"})).node_pool is not None
+    spec = load_spec(asks(cpu_config, requests={"cpu": f"{millicores}m"}))
+    assert spec.mini_cluster.flux_container.resources.requests == {"cpu": "55790m"}
 
 
 def test_pod_asking_one_millicore_more_does_not_fit(cpu_config: dict[str, Any]) -> None:
@@ -241,12 +272,14 @@ def test_cpu_limit_counts_when_no_request(cpu_config: dict[str, Any]) -> None:
 
 def test_smt_on_gives_the_node_all_its_vcpus(cpu_config: dict[str, Any]) -> None:
     cpu_config["nodePool"]["threadsPerCore"] = None
-    assert load_spec(asks(cpu_config, requests={"cpu": 100})).node_pool is not None
+    # c2d-standard-112 runs two threads per core: 112 CPUs, so a pod of 100 fits.
+    assert pool_of(asks(cpu_config, requests={"cpu": 100})).node_cpus == 112
 
 
 def test_pod_asking_the_allocatable_memory_fits(cpu_config: dict[str, Any]) -> None:
     whole_bytes = math.floor(C2D_112_MEMORY_MIB * 2**20)
-    assert load_spec(asks(cpu_config, requests={"memory": whole_bytes})).node_pool is not None
+    spec = load_spec(asks(cpu_config, requests={"memory": whole_bytes}))
+    assert spec.mini_cluster.flux_container.resources.requests == {"memory": whole_bytes}
 
 
 def test_pod_asking_more_memory_does_not_fit(cpu_config: dict[str, Any]) -> None:
@@ -259,7 +292,7 @@ def test_pod_asking_more_memory_does_not_fit(cpu_config: dict[str, Any]) -> None
 
 def test_packed_brokers_share_a_node(cpu_config: dict[str, Any]) -> None:
     cpu_config["miniCluster"].update(size=8, allowPacking=True)
-    assert load_spec(asks(cpu_config, requests={"cpu": 27})).node_pool is not None
+    assert pool_of(asks(cpu_config, requests={"cpu": 27})).node_count == 4  # 8 brokers on 4 nodes
     assert (
         "2 brokers per node ask 56"
         in problems(asks(cpu_config, requests={"cpu": 28}))["miniCluster.containers[0].resources.requests.cpu"]

@@ -30,7 +30,11 @@ def test_keypair_matches_rfc7748_vector() -> None:
 
 
 def test_same_secret_gives_same_certificate() -> None:
-    assert certificate_text(RFC7748_SECRET, "lammps-0") == certificate_text(RFC7748_SECRET, "lammps-0")
+    # The stored secret alone decides the certificate: an update that keeps
+    # it keeps every broker's certificate, and a new secret changes it.
+    assert certificate_text(RFC7748_SECRET, "lammps-0") == certificate_text(bytes(RFC7748_SECRET), "lammps-0")
+    other = bytes(b ^ 1 for b in RFC7748_SECRET)
+    assert certificate_text(other, "lammps-0") != certificate_text(RFC7748_SECRET, "lammps-0")
 
 
 def test_secret_must_be_32_bytes() -> None:

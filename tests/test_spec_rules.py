@@ -35,7 +35,8 @@ def test_compact_placement_needs_single_zone(cpu_config: dict[str, Any]) -> None
 
 def test_compact_placement_off_allows_several_zones(cpu_config: dict[str, Any]) -> None:
     cpu_config["nodePool"].update(zones=["us-central1-a", "us-central1-b"], compactPlacement=False)
-    assert load_spec(cpu_config).node_pool is not None
+    pool = load_spec(cpu_config).node_pool
+    assert pool is not None and pool.zones == ["us-central1-a", "us-central1-b"] and not pool.compact_placement
 
 
 def test_compact_placement_needs_a_supporting_family(cpu_config: dict[str, Any]) -> None:
@@ -60,7 +61,8 @@ def test_tier1_needs_30_vcpus(cpu_config: dict[str, Any]) -> None:
 
 def test_tier1_accepted_on_large_c2d(cpu_config: dict[str, Any]) -> None:
     cpu_config["nodePool"]["egressBandwidthTier"] = "TIER_1"
-    assert load_spec(cpu_config).node_pool is not None
+    pool = load_spec(cpu_config).node_pool
+    assert pool is not None and (pool.machine_type, pool.egress_bandwidth_tier) == ("c2d-standard-112", "TIER_1")
 
 
 def test_gvnic_needs_cos_image(cpu_config: dict[str, Any]) -> None:
@@ -164,7 +166,8 @@ def test_same_volume_may_be_mounted_in_two_containers(cpu_config: dict[str, Any]
         {"image": "a", "runFlux": True, "volumes": {"data": data}},
         {"name": "sidecar", "image": "b", "volumes": {"data": data}},
     ]
-    assert len(load_spec(cpu_config).mini_cluster.containers) == 2
+    containers = load_spec(cpu_config).mini_cluster.containers
+    assert [c.volumes["data"].claim_name for c in containers] == ["data", "data"]
     cpu_config["miniCluster"]["containers"][1]["volumes"]["data"] = {"path": "/other", "claimName": "data"}
     assert "already in use" in problems(cpu_config)["miniCluster.containers[1].volumes.data"]
 
@@ -186,7 +189,8 @@ def test_stack_without_node_pool_must_name_its_cluster(cpu_config: dict[str, Any
         spec_from_config(cpu_config)
     assert [p.path for p in caught.value.problems] == ["kubernetes"]
     cpu_config["kubernetes"] = {"context": "kind-flux"}
-    assert spec_from_config(cpu_config).kubernetes is not None
+    target = spec_from_config(cpu_config).kubernetes
+    assert target is not None and target.context == "kind-flux"
 
 
 def test_all_problems_reported_at_once(cpu_config: dict[str, Any]) -> None:

@@ -164,8 +164,8 @@ def _gpu_problems(pool: NodePoolSpec, mc: MiniClusterSpec, pods_per_node: int) -
         limit = container.resources.limits.get(resource)
         where: Location = (*_CONTAINERS, index, "resources", "limits", resource)
         if limit is None and container.run_flux and pool.gpu is not None:
-            # The builder gives the Flux container every GPU of its node.
-            limit = pool.gpu_count
+            # What the builder gives a Flux container that sets no limit.
+            limit = pool.default_gpu_limit
             where = (*_CONTAINERS, index, "resources", "limits")
         if limit is None:
             continue

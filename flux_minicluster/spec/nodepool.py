@@ -182,6 +182,15 @@ class NodePoolSpec(SpecModel):
         return self.gpu.count or self.machine.built_in_gpu_count
 
     @property
+    def default_gpu_limit(self) -> int:
+        """``nvidia.com/gpu`` of a Flux container that sets none: every GPU of its
+        node, or one where GPUs are shared (GKE hands out a shared GPU one per
+        container)."""
+        if self.gpu is None:
+            return 0
+        return 1 if self.gpu.sharing_strategy else self.gpu_count
+
+    @property
     def gpus_per_node_for_pods(self) -> int:
         """``nvidia.com/gpu`` a node offers pods: each shared GPU counts once per client."""
         if self.gpu is None:
