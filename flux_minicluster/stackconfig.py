@@ -141,7 +141,11 @@ def validate_config(values: Any, *, strict: bool = False) -> tuple[StackConfig |
         try:
             spec = StackConfig.model_validate(data, strict=strict)
         except ValidationError as error:
-            details = [d for d in error.errors(include_url=False) if not _about(tuple(d["loc"]), set_aside)]
+            details = [
+                d
+                for d in error.errors(include_url=False)
+                if not _about(tuple(d["loc"]), set_aside) and not _names_set_aside(d, set_aside)
+            ]
             for detail in details:
                 found.setdefault((tuple(detail["loc"]), _message(detail)), None)
             data, taken = _without(data, details)
@@ -158,6 +162,18 @@ def _about(loc: Location, set_aside: Iterable[Location]) -> bool:
     for taken in set_aside:
         shorter = min(len(loc), len(taken))
         if loc[:shorter] == taken[:shorter]:
+            return True
+    return False
+
+
+def _names_set_aside(detail: ErrorDetails, set_aside: Iterable[Location]) -> bool:
+    """Whether a rule of the object a value was set aside from speaks of that value:
+    it broke because the value is gone (``a and b go together``), not as written."""
+    loc = tuple(detail["loc"])
+    message = _message(detail)
+    for taken in set_aside:
+        owner, key = taken[:-1], str(taken[-1])
+        if loc[: len(owner)] == owner and re.search(rf"\b{re.escape(key)}\b", message):
             return True
     return False
 

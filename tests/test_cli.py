@@ -435,3 +435,18 @@ def test_copied_project_renders_from_anywhere(
     monkeypatch.chdir(tmp_path / "deep")
     code, out, _ = run(capsys, "render", "kind-local")
     assert code == 0 and "# kubernetes:batch/v1:Job experiment-job" in out
+
+
+def test_a_cross_field_problem_is_still_reported_beside_a_refused_value(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Setting a refused value aside hides only the rules that speak of it."""
+    stack = write_stack(
+        tmp_path,
+        GOOD.replace("    size: 2\n", "    size: 2\n    minSize: 3\n    sise: 2\n"),
+    )
+    code, _, err = run(capsys, "validate", str(stack))
+    assert code == 2
+    fields = sorted(line.split(": ")[1] for line in err)
+    assert fields == ["miniCluster.sise", "miniCluster.size"], err
+    assert "minSize" in next(line for line in err if ": miniCluster.size: " in line)
