@@ -8,14 +8,16 @@ code under test.
 from __future__ import annotations
 
 import copy
+import tomllib
 from typing import Any
 
 import pytest
 
 from flux_minicluster import lifecycle, names
-from flux_minicluster.broker_config import check_broker_config, shell_expanded_characters
+from flux_minicluster.broker_config import broker_config, check_broker_config, shell_expanded_characters
 from flux_minicluster.certificate import certificate_text, parse_certificate, public_key_for
 from flux_minicluster.endpoint import lead_broker
+from flux_minicluster.kubernetes_objects import effective_broker_config
 from flux_minicluster.operator_manifest import minicluster_crd_schema
 from flux_minicluster.render import REDACTED, RenderedResource, rendered_resources, to_yaml
 from flux_minicluster.spec import ExperimentSpec, load_spec
@@ -64,6 +66,14 @@ def test_parsed_certificate_returns_its_metadata_and_keys() -> None:
     assert parsed.keys.secret_key == RFC7748_SECRET_Z85
 
 
+def test_a_line_of_255_characters_is_accepted_and_one_of_256_refused() -> None:
+    # FACTS.md section 8: lines at most 255 characters.
+    padding = 255 - len('    name = ""')
+    assert parse_certificate(_cert(metadata=f'    name = "{"a" * padding}"\n')).metadata["name"] == "a" * padding
+    with pytest.raises(ValueError, match=r"^certificate line 2 is longer than 255 characters$"):
+        parse_certificate(_cert(metadata=f'    name = "{"a" * (padding + 1)}"\n'))
+
+
 def test_comment_lines_are_skipped_even_when_indented() -> None:
     # ZPL (ZeroMQ RFC 4): a line whose first non-blank character is '#' is a comment.
     parsed = parse_certificate(_cert(metadata=_NAME + "    # written by hand\n"))
@@ -73,7 +83,7 @@ def test_comment_lines_are_skipped_even_when_indented() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("meta data\n", "certificate line 1: unknown section 'meta data' (expected metadata or curve)"),
+        ("m etadata\n", "certificate line 1: unknown section 'm etadata' (expected metadata or curve)"),
         (_cert() + "metadata\n", "certificate line 6: section 'metadata' appears twice"),
         (_NAME + _cert(), "certificate line 1: indented line outside the metadata and curve sections"),
         ("curve\n" + _KEYS, "certificate has no metadata section"),
@@ -188,6 +198,44 @@ def test_every_shell_expanded_character_is_listed_in_one_problem() -> None:
         "contains '$' '`': the Flux Operator writes the broker config through an unquoted shell "
         "heredoc, which would expand them; remove them or use backend: native"
     ]
+
+
+def test_generated_broker_config_is_the_operators_layout() -> None:
+    # FACTS.md section 2, as the operator renders it for NAME in NS (maxSize 4).
+    operator_toml = """
+[access]
+allow-guest-user = true
+allow-root-owner = true
+[resource]
+path = "/mnt/flux/config/etc/flux/system/R"
+[bootstrap]
+curve_cert = "/mnt/flux/config/curve/curve.cert"
+default_port = 8050
+default_bind = "tcp://eth0:%p"
+default_connect = "tcp://%h.HEADLESS.NS.svc.cluster.local:%p"
+hosts = [ { host = "NAME-[0-3]" } ]
+[archive]
+dbpath = "/mnt/flux/config/var/lib/flux/job-archive.sqlite"
+period = "1m"
+busytimeout = "50s"
+[sched-fluxion-qmanager]
+queue-policy = "fcfs"
+"""
+    generated = broker_config(
+        name="NAME",
+        namespace="NS",
+        headless_name="HEADLESS",
+        max_size=4,
+        queue_policy="fcfs",
+        cert_path="/mnt/flux/config/curve/curve.cert",
+    )
+    assert generated == tomllib.loads(operator_toml)
+
+
+def test_each_rank_connects_through_the_headless_service_of_its_namespace() -> None:
+    mc = _spec(headlessName="flux").mini_cluster
+    bootstrap = tomllib.loads(effective_broker_config(mc))["bootstrap"]
+    assert bootstrap["default_connect"] == "tcp://%h.flux.lab.svc.cluster.local:%p"
 
 
 # --- Offline render: YAML form and the certificate it shows ------------------

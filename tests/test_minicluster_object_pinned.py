@@ -126,6 +126,7 @@ def test_sorted_maps_keep_their_sorted_order() -> None:
     assert list(flux["commands"]) == ["brokerPre", "post", "pre"]
     assert list(flux["volumes"]) == ["cfg", "creds", "data", "scratch", "flux-minicluster-curve"]
     assert list(flux["volumes"]["cfg"]) == ["configMapName", "items", "path", "readOnly"]
+    assert list(flux["volumes"]["cfg"]["items"]) == ["a", "b"]
 
 
 def test_without_user_hooks_the_flux_container_only_installs_the_certificate() -> None:

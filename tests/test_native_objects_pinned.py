@@ -266,3 +266,71 @@ def test_an_empty_dir_on_disk_has_no_medium() -> None:
     objects = {o.role: o.body for o in kubernetes_objects(load_spec(config), "C")}
     volumes = objects["job"]["spec"]["template"]["spec"]["volumes"]
     assert volumes[-1] == {"name": "scratch", "emptyDir": {}}
+
+
+def _pod_spec(config: dict[str, Any]) -> dict[str, Any]:
+    objects = {o.role: o.body for o in kubernetes_objects(load_spec(config), "C")}
+    pod: dict[str, Any] = objects["job"]["spec"]["template"]["spec"]
+    return pod
+
+
+def _small(**mini_cluster: Any) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "miniCluster": {"name": "lammps", "namespace": "lab", "size": 2, "containers": [{"image": "app:1"}]}
+    }
+    config["miniCluster"].update(mini_cluster)
+    return config
+
+
+# Soft anti-affinity, as the operator sets it (FACTS.md section 1), at the
+# strongest weight Kubernetes accepts (1-100).
+PREFERRED = {
+    "podAntiAffinity": {
+        "preferredDuringSchedulingIgnoredDuringExecution": [
+            {
+                "weight": 100,
+                "podAffinityTerm": {
+                    "labelSelector": {"matchLabels": {"job-name": "lammps"}},
+                    "topologyKey": "kubernetes.io/hostname",
+                },
+            }
+        ]
+    }
+}
+
+
+def test_without_a_node_pool_one_broker_per_node_is_only_preferred() -> None:
+    assert _pod_spec(_small())["affinity"] == PREFERRED
+
+
+def test_packing_on_a_node_pool_makes_one_broker_per_node_a_preference() -> None:
+    config = copy.deepcopy(CONFIG)
+    config["miniCluster"]["allowPacking"] = True
+    assert _pod_spec(config)["affinity"] == PREFERRED
+
+
+def _gpu_config(gpu: dict[str, Any], machine_type: str = "a2-highgpu-2g") -> dict[str, Any]:
+    config = _small(containers=[{"image": "app:1", "runFlux": True}, {"name": "sidecar", "image": "side:1"}])
+    config["nodePool"] = {
+        "cluster": "hpc",
+        "location": "us-central1-a",
+        "zones": ["us-central1-a"],
+        "machineType": machine_type,
+        "nodeCount": 2,
+        "gpu": gpu,
+    }
+    return config
+
+
+def test_on_a_gpu_pool_the_flux_container_gets_every_gpu_of_its_node() -> None:
+    # a2-highgpu-2g carries two A100s (FACTS.md section 6); the sidecar asks for none.
+    flux, sidecar = _pod_spec(_gpu_config({}))["containers"]
+    assert flux["resources"] == {"limits": {"nvidia.com/gpu": 2}}
+    assert "resources" not in sidecar
+
+
+def test_on_shared_gpus_the_flux_container_gets_one() -> None:
+    # GKE: a container that uses a shared GPU may request only one nvidia.com/gpu.
+    config = _gpu_config({"sharingStrategy": "TIME_SHARING", "maxSharedClientsPerGpu": 2}, "a2-highgpu-1g")
+    flux, _ = _pod_spec(config)["containers"]
+    assert flux["resources"] == {"limits": {"nvidia.com/gpu": 1}}
