@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shlex
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from . import fluxfacts
 from .spec import MiniClusterSpec
@@ -21,9 +21,6 @@ class LeadBroker:
     container: str
     shell_command: str
     submit_command: str
-
-    def as_dict(self) -> dict[str, object]:
-        return asdict(self)
 
 
 def lead_broker(mc: MiniClusterSpec) -> LeadBroker:
