@@ -1,0 +1,186 @@
+"""Spec rules pinned at their limits and by their messages. Limits come from
+the Kubernetes API conventions (label keys and values, quantities), GKE's
+node-size reservations ("Plan GKE Standard node sizes") and FACTS.md."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from flux_minicluster.catalog.quantities import quantity_value
+from flux_minicluster.errors import SpecError
+from flux_minicluster.spec import load_spec
+from flux_minicluster.spec.base import check_absolute_path, check_label_key, check_label_value, check_quantity
+
+
+def _problems(config: dict[str, Any]) -> list[str]:
+    try:
+        load_spec(config)
+    except SpecError as error:
+        return [str(problem) for problem in error.problems]
+    return []
+
+
+# --- Kubernetes quantities (k8s.io/apimachinery resource.Quantity) -----------
+
+
+def test_text_that_is_not_a_quantity_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match=r"^'4 cores' is not a Kubernetes quantity$"):
+        quantity_value("4 cores")
+    with pytest.raises(ValueError, match=r"^'4 cores' is not a Kubernetes quantity \(for example 4, 500m, 16Gi\)$"):
+        check_quantity("4 cores")
+
+
+def test_an_upper_case_exponent_is_a_power_of_ten_and_a_bare_e_is_exa() -> None:
+    assert quantity_value("1E3") == 1000
+    assert quantity_value("2E") == 2 * 10**18
+
+
+# --- Labels (Kubernetes "Labels and Selectors": prefix <= 253, name and value <= 63)
+
+_SUBDOMAIN_253 = ".".join(["a" * 63, "b" * 63, "c" * 63, "d" * 61])
+
+
+def test_a_label_prefix_of_253_characters_is_accepted_and_254_refused() -> None:
+    assert check_label_key(f"{_SUBDOMAIN_253}/app") == f"{_SUBDOMAIN_253}/app"
+    with pytest.raises(ValueError, match="prefix must be a DNS subdomain"):
+        check_label_key(f"e{_SUBDOMAIN_253}/app")
+
+
+def test_a_short_prefix_that_is_not_a_dns_subdomain_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"^label key 'Bad_Prefix/app': prefix must be a DNS subdomain$"):
+        check_label_key("Bad_Prefix/app")
+
+
+def test_a_label_name_of_63_characters_is_accepted_and_64_refused() -> None:
+    assert check_label_key("a" * 63) == "a" * 63
+    with pytest.raises(ValueError, match=r"name must be 1-63 alphanumerics, '-', '_' or '\.'$"):
+        check_label_key("a" * 64)
+
+
+@pytest.mark.parametrize("key", ["example.com/-app", "example.com/", "-app"])
+def test_a_label_name_that_breaks_the_character_rules_is_refused(key: str) -> None:
+    with pytest.raises(ValueError, match=rf"^label key '{key}': name must be 1-63"):
+        check_label_key(key)
+
+
+def test_a_label_value_of_63_characters_is_accepted_and_64_refused() -> None:
+    assert check_label_value("v" * 63) == "v" * 63
+    with pytest.raises(ValueError, match=r"^label value 'v{64}': at most 63 alphanumerics, '-', '_' or '\.'$"):
+        check_label_value("v" * 64)
+
+
+def test_a_short_label_value_with_a_space_is_refused() -> None:
+    with pytest.raises(ValueError, match="label value 'a b'"):
+        check_label_value("a b")
+
+
+def test_a_relative_path_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match=r"^'data' must be an absolute path$"):
+        check_absolute_path("data")
+
+
+# --- Node pool fit: what a GKE node leaves to pods ---------------------------
+
+# e2-small: 2 vCPUs, 2 GB (Compute Engine machine table). GKE reserves 25% of
+# the first 4 GiB of memory (512 MiB here) plus 100 MiB for eviction: 1436 MiB
+# is allocatable. CPU: 6% of the first core and 1% of the second: 1.93 cores.
+_E2_SMALL: dict[str, Any] = {
+    "nodePool": {
+        "cluster": "hpc",
+        "location": "us-central1-a",
+        "zones": ["us-central1-a"],
+        "machineType": "e2-small",
+        "nodeCount": 1,
+        "compactPlacement": False,
+        "threadsPerCore": None,
+    },
+    "miniCluster": {
+        "name": "lammps",
+        "namespace": "lab",
+        "size": 1,
+        "containers": [{"image": "app:1"}],
+    },
+}
+
+
+def _e2_small(resources: dict[str, Any], **mini_cluster: Any) -> dict[str, Any]:
+    config = copy.deepcopy(_E2_SMALL)
+    config["miniCluster"]["containers"][0]["resources"] = resources
+    config["miniCluster"].update(mini_cluster)
+    return config
+
+
+def test_memory_up_to_the_allocatable_amount_fits_and_one_mebibyte_more_does_not() -> None:
+    assert _problems(_e2_small({"requests": {"memory": "1436Mi"}})) == []
+    assert _problems(_e2_small({"requests": {"memory": "1437Mi"}})) == [
+        "miniCluster.containers[0].resources.requests.memory: "
+        "e2-small gives 1.40Gi allocatable memory; the pod asks 1.40Gi"
+    ]
+
+
+def test_packed_brokers_add_up_their_memory() -> None:
+    packed = {"size": 2, "allowPacking": True}
+    assert _problems(_e2_small({"requests": {"memory": "718Mi"}}, **packed)) == []
+    assert _problems(_e2_small({"requests": {"memory": "719Mi"}}, **packed)) == [
+        "miniCluster.containers[0].resources.requests.memory: "
+        "e2-small gives 1.40Gi allocatable memory; 2 brokers per node ask 1.40Gi"
+    ]
+
+
+def test_cpu_up_to_the_allocatable_amount_fits_and_a_fraction_over_is_shown_as_such() -> None:
+    assert _problems(_e2_small({"requests": {"cpu": "1930m"}})) == []
+    assert _problems(_e2_small({"requests": {"cpu": "1950m"}})) == [
+        "miniCluster.containers[0].resources.requests.cpu: e2-small gives 1.93 allocatable CPUs; the pod asks 1.95"
+    ]
+
+
+def test_the_cpu_message_names_threads_per_core_where_it_was_set() -> None:
+    config = _e2_small({"requests": {"cpu": "100"}})
+    config["nodePool"] |= {"machineType": "c2d-standard-112", "compactPlacement": True, "threadsPerCore": 1}
+    (problem,) = _problems(config)
+    assert problem.startswith(
+        "miniCluster.containers[0].resources.requests.cpu: c2d-standard-112 with threadsPerCore 1 gives "
+    )
+
+
+def test_brokers_without_nodes_of_their_own_are_refused_once_without_counting_them_twice() -> None:
+    # Four brokers on two nodes: the node count is the problem, not each
+    # node's capacity (1.5 CPUs fits one broker per node).
+    config = _e2_small({"requests": {"cpu": "1500m"}}, size=4)
+    config["nodePool"]["nodeCount"] = 2
+    config["nodePool"]["zones"] = ["us-central1-a"]
+    assert _problems(config) == [
+        "nodePool.nodeCount: 2 nodes cannot give each of the 4 brokers a node of its own; "
+        "add nodes or set miniCluster.allowPacking: true"
+    ]
+
+
+def _rwo(node_count: int, max_size: int) -> dict[str, Any]:
+    config = _e2_small({}, size=1, maxSize=max_size, allowPacking=True)
+    config["nodePool"]["nodeCount"] = node_count
+    config["miniCluster"]["containers"][0]["volumes"] = {"data": {"path": "/data", "claimName": "data"}}
+    config["miniCluster"]["dataVolumes"] = {"data": {"size": "10Gi", "accessMode": "ReadWriteOnce"}}
+    return config
+
+
+@pytest.mark.parametrize(("node_count", "max_size"), [(1, 2), (2, 1)])
+def test_a_read_write_once_volume_is_fine_on_one_node_or_for_one_broker(node_count: int, max_size: int) -> None:
+    assert _problems(_rwo(node_count, max_size)) == []
+
+
+def test_a_read_write_once_volume_is_refused_for_brokers_on_two_nodes() -> None:
+    assert _problems(_rwo(2, 2)) == [
+        "miniCluster.dataVolumes.data.accessMode: a ReadWriteOnce volume attaches to one node, but brokers run "
+        "on 2 nodes; use ReadWriteMany (on GKE, storageClassName: standard-rwx)"
+    ]
+
+
+def test_a_kubernetes_io_resource_is_not_an_extended_resource() -> None:
+    # Kubernetes: extended resources are named outside the kubernetes.io domain.
+    config = copy.deepcopy(_E2_SMALL)
+    del config["nodePool"]
+    config["miniCluster"]["containers"][0]["resources"] = {"requests": {"example.kubernetes.io/thing": "1"}}
+    assert _problems(config) == []
