@@ -184,3 +184,178 @@ def test_a_kubernetes_io_resource_is_not_an_extended_resource() -> None:
     del config["nodePool"]
     config["miniCluster"]["containers"][0]["resources"] = {"requests": {"example.kubernetes.io/thing": "1"}}
     assert _problems(config) == []
+
+
+# --- Each rule speaks at its field, in stack spelling ------------------------
+
+_CPU: dict[str, Any] = {
+    "nodePool": {
+        "cluster": "hpc",
+        "location": "us-central1-a",
+        "zones": ["us-central1-a"],
+        "machineType": "c2d-standard-112",
+        "nodeCount": 4,
+    },
+    "miniCluster": {
+        "name": "lammps",
+        "namespace": "lab",
+        "size": 4,
+        "containers": [{"image": "app:1"}],
+    },
+}
+
+
+def _cpu(pool: dict[str, Any] | None = None, mini_cluster: dict[str, Any] | None = None) -> dict[str, Any]:
+    config = copy.deepcopy(_CPU)
+    config["nodePool"].update(pool or {})
+    config["nodePool"] = {key: value for key, value in config["nodePool"].items() if value is not None}
+    config["miniCluster"].update(mini_cluster or {})
+    return config
+
+
+_ID = "projects/p1/locations/us-central1/clusters/hpc"
+
+
+@pytest.mark.parametrize(
+    ("pool", "problems"),
+    [
+        (
+            {"location": "moon"},
+            ["nodePool.location: 'moon' is not a region (us-central1) or zone (us-central1-a)"],
+        ),
+        (
+            {"cluster": _ID, "location": None, "project": "p2"},
+            ["nodePool.project: 'p2' differs from the cluster id's project 'p1'"],
+        ),
+        ({"cluster": _ID, "location": None, "project": "p1"}, []),
+        (
+            {"location": None},
+            [
+                "nodePool.location: required when the cluster is given by name: 'hpc' may be regional or zonal, "
+                "and the pool must name the cluster's own location (or give the id "
+                "projects/P/locations/L/clusters/N)"
+            ],
+        ),
+        (
+            {"cluster": _ID, "location": None, "zones": ["europe-west1-b"]},
+            [
+                "nodePool.zones[0]: europe-west1-b is not in the cluster's location us-central1; "
+                "a node pool's zones lie in us-central1"
+            ],
+        ),
+        (
+            {"zones": ["us-central1"]},
+            ["nodePool.zones[0]: 'us-central1' is not a zone (for example us-central1-a)"],
+        ),
+        (
+            {"compactPlacement": False, "placementPolicyName": "p"},
+            ["nodePool.placementPolicyName: a placement policy applies only with compactPlacement: true"],
+        ),
+        (
+            {"machineType": "e2-standard-4"},
+            [
+                "nodePool.machineType: compact placement is not available for the e2 family; use C2, C2D, C3, "
+                "C3D, C4D, H3, H4D, N2, N2D, A2, A3, A4 or G2, or set compactPlacement: false"
+            ],
+        ),
+        (
+            {"machineType": "a3-highgpu-8g"},
+            [
+                "nodePool.placementPolicyName: GKE places a3-highgpu compactly only through a named workload "
+                "policy; create one and name it here"
+            ],
+        ),
+        (
+            {"egressBandwidthTier": "TIER_1", "gvnic": False},
+            ["nodePool.egressBandwidthTier: TIER_1 needs gvnic: true"],
+        ),
+        (
+            {"machineType": "n1-standard-8", "compactPlacement": False, "gpu": {"count": 1}},
+            [
+                "nodePool.gpu.type: required for n1-standard-8 (attachable: nvidia-tesla-p100, nvidia-tesla-p4, "
+                "nvidia-tesla-t4, nvidia-tesla-v100)"
+            ],
+        ),
+        (
+            {"gpu": {"count": 1}},
+            ["nodePool.gpu.type: required for c2d-standard-112 (attachable: none)"],
+        ),
+        (
+            {"gpu": {"type": "nvidia-l4", "count": 1}},
+            [
+                "nodePool.gpu.type: nvidia-l4 does not belong to the c2d-standard series "
+                "(attachable: none: pick a GPU machine type)"
+            ],
+        ),
+        (
+            {"machineType": "a2-highgpu-1g", "gpu": {"sharingStrategy": "MPS"}},
+            ["nodePool.gpu.sharingStrategy: sharingStrategy and maxSharedClientsPerGpu go together"],
+        ),
+        (
+            {"machineType": "c3d-standard-60", "diskType": "pd-standard"},
+            [
+                "nodePool.diskType: c3d-standard machines boot from pd-balanced, pd-ssd, hyperdisk-balanced, not pd-standard"
+            ],
+        ),
+    ],
+)
+def test_node_pool_rules_name_their_field(pool: dict[str, Any], problems: list[str]) -> None:
+    assert _problems(_cpu(pool)) == problems
+
+
+def test_an_invalid_cluster_without_location_is_reported_once() -> None:
+    assert _problems(_cpu({"cluster": "a/b", "location": None})) == [
+        "nodePool.cluster: 'a/b' is neither a cluster name nor a cluster id of the form "
+        "projects/P/locations/L/clusters/N"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("mini_cluster", "problems"),
+    [
+        (
+            {"containers": [{"name": "a", "image": "app:1"}, {"name": "b", "image": "app:1"}]},
+            ["miniCluster.containers: exactly one container needs runFlux: true"],
+        ),
+        (
+            {"containers": [{"image": "app:1", "runFlux": True}, {"image": "side:1"}]},
+            ["miniCluster.containers[1].name: required for a container that does not run Flux"],
+        ),
+        (
+            {"containers": [{"name": "a", "image": "app:1", "runFlux": True}, {"name": "a", "image": "side:1"}]},
+            ["miniCluster.containers[1].name: 'a' is used twice"],
+        ),
+        (
+            {"containers": [{"image": "app:1", "resources": {"requests": {"cpu": "1", "example.com/foo": "1"}}}]},
+            [
+                "miniCluster.containers[0].resources.requests.example.com/foo: example.com/foo cannot be "
+                "overcommitted: set limits.example.com/foo to the same value"
+            ],
+        ),
+    ],
+)
+def test_mini_cluster_rules_name_their_field(mini_cluster: dict[str, Any], problems: list[str]) -> None:
+    assert _problems(_cpu(mini_cluster=mini_cluster)) == problems
+
+
+def test_a_read_write_once_pod_volume_is_fine_for_one_broker() -> None:
+    config = _cpu(mini_cluster={"size": 1})
+    config["miniCluster"]["containers"][0]["volumes"] = {"data": {"path": "/data", "claimName": "data"}}
+    config["miniCluster"]["dataVolumes"] = {"data": {"size": "10Gi", "accessMode": "ReadWriteOncePod"}}
+    assert _problems(config) == []
+
+
+def test_every_data_volume_on_a_gke_class_is_checked_after_one_on_another_class() -> None:
+    config = _cpu()
+    config["miniCluster"]["containers"][0]["volumes"] = {
+        "a": {"path": "/a", "claimName": "a"},
+        "b": {"path": "/b", "claimName": "b"},
+    }
+    config["miniCluster"]["dataVolumes"] = {
+        "a": {"size": "10Gi", "storageClassName": "custom"},
+        "b": {"size": "10Gi", "storageClassName": "standard"},
+    }
+    assert _problems(config) == [
+        "miniCluster.dataVolumes.b.accessMode: standard gives ReadOnlyMany, ReadWriteOnce, ReadWriteOncePod, "
+        "not ReadWriteMany; for ReadWriteMany use a Filestore class such as standard-rwx"
+    ]
