@@ -18,7 +18,7 @@ from flux_minicluster.broker_config import broker_config, check_broker_config, s
 from flux_minicluster.certificate import certificate_text, parse_certificate, public_key_for
 from flux_minicluster.endpoint import lead_broker
 from flux_minicluster.kubernetes_objects import effective_broker_config
-from flux_minicluster.operator_manifest import minicluster_crd_schema
+from flux_minicluster.operator_manifest import minicluster_crd_schema, operator_objects
 from flux_minicluster.render import REDACTED, RenderedResource, rendered_resources, to_yaml
 from flux_minicluster.spec import ExperimentSpec, load_spec
 
@@ -322,6 +322,11 @@ def test_lead_broker_submit_command_runs_hostname_on_every_broker() -> None:
     )
 
 
+def test_lead_broker_names_the_namespace_and_the_flux_container() -> None:
+    broker = lead_broker(_spec().mini_cluster)
+    assert (broker.namespace, broker.container) == ("lab", "lammps")
+
+
 def test_lead_broker_address_is_rank_0_under_the_headless_service() -> None:
     broker = lead_broker(_spec(headlessName="flux").mini_cluster)
     assert (broker.host, broker.port, broker.selector) == ("lammps-0.flux.lab.svc.cluster.local", 8050, _SELECTOR)
@@ -341,6 +346,28 @@ def test_an_indexed_path_lies_under_its_list() -> None:
 
 
 # --- The vendored operator manifest (FACTS.md, the CRD of main at 0d75cef8) ---
+
+
+def _controller(objects: list[dict[str, Any]]) -> dict[str, Any]:
+    (deployment,) = [o for o in objects if o["kind"] == "Deployment"]
+    assert deployment["metadata"]["name"] == "operator-controller-manager"
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    return dict(container)
+
+
+def test_the_operator_runs_the_manifests_moving_tag_pulled_on_every_start() -> None:
+    # FACTS.md section 0: ghcr.io/flux-framework/flux-operator:latest, imagePullPolicy Always.
+    controller = _controller(operator_objects(None))
+    assert (controller["image"], controller["imagePullPolicy"]) == (
+        "ghcr.io/flux-framework/flux-operator:latest",
+        "Always",
+    )
+
+
+def test_a_pinned_operator_image_is_pulled_only_when_missing() -> None:
+    image = "registry.example/flux-operator@sha256:" + "0" * 64
+    controller = _controller(operator_objects(image))
+    assert (controller["image"], controller["imagePullPolicy"]) == (image, "IfNotPresent")
 
 
 def test_the_crd_schema_declares_what_only_the_main_branch_crd_has() -> None:

@@ -141,3 +141,12 @@ def test_without_user_hooks_the_flux_container_only_installs_the_certificate() -
     assert "launcher" not in flux
     assert "pod" in body["spec"] and body["spec"]["pod"]["serviceAccountName"] == "runner"
     assert "commands" not in sidecar and "volumes" not in sidecar
+
+
+def test_an_integer_empty_dir_size_limit_is_written_as_a_string() -> None:
+    # The CRD types emptyDirSizeLimit as a string.
+    config = copy.deepcopy(CONFIG)
+    config["miniCluster"]["backend"] = "operator"
+    config["miniCluster"]["containers"][0]["volumes"]["scratch"]["emptyDirSizeLimit"] = 1073741824
+    body = kubernetes_objects(load_spec(config), "C")[-1].body
+    assert body["spec"]["containers"][0]["volumes"]["scratch"]["emptyDirSizeLimit"] == "1073741824"

@@ -9,10 +9,18 @@ from typing import Any
 
 import pytest
 
+from flux_minicluster.catalog.locations import parse_cluster
+from flux_minicluster.catalog.machines import MACHINE_TYPES, machine_type
 from flux_minicluster.catalog.quantities import quantity_value
 from flux_minicluster.errors import SpecError
 from flux_minicluster.spec import load_spec
-from flux_minicluster.spec.base import check_absolute_path, check_label_key, check_label_value, check_quantity
+from flux_minicluster.spec.base import (
+    check_absolute_path,
+    check_dns_label,
+    check_label_key,
+    check_label_value,
+    check_quantity,
+)
 
 
 def _problems(config: dict[str, Any]) -> list[str]:
@@ -359,3 +367,137 @@ def test_every_data_volume_on_a_gke_class_is_checked_after_one_on_another_class(
         "miniCluster.dataVolumes.b.accessMode: standard gives ReadOnlyMany, ReadWriteOnce, ReadWriteOncePod, "
         "not ReadWriteMany; for ReadWriteMany use a Filestore class such as standard-rwx"
     ]
+
+
+# --- GPUs a node offers its pods (GKE "About GPUs"; a2-highgpu-Ng carries N A100s)
+
+
+def _gpu_pool(machine_type: str, containers: list[dict[str, Any]], **mini_cluster: Any) -> dict[str, Any]:
+    config = _e2_small({}, containers=containers, **mini_cluster)
+    config["nodePool"] = {
+        "cluster": "hpc",
+        "location": "us-central1-a",
+        "zones": ["us-central1-a"],
+        "machineType": machine_type,
+        "nodeCount": 1,
+    }
+    return config
+
+
+def _gpus(count: int | str) -> dict[str, Any]:
+    return {"limits": {"nvidia.com/gpu": count}}
+
+
+_PACKED = {"size": 2, "allowPacking": True}
+
+
+def test_packed_brokers_that_share_a_node_cannot_ask_for_more_gpus_than_it_has() -> None:
+    # Each Flux container gets its node's one GPU by default; two brokers want two.
+    config = _gpu_pool("a2-highgpu-1g", [{"image": "app:1"}], **_PACKED)
+    assert _problems(config) == [
+        "miniCluster.containers[0].resources.limits: 2 brokers per node ask 2 nvidia.com/gpu; a node offers 1"
+    ]
+
+
+def test_packed_brokers_may_use_exactly_the_gpus_of_their_node() -> None:
+    config = _gpu_pool("a2-highgpu-2g", [{"image": "app:1", "resources": _gpus(1)}], **_PACKED)
+    assert _problems(config) == []
+
+
+def test_the_gpus_of_all_containers_of_packed_pods_add_up() -> None:
+    containers = [
+        {"image": "app:1", "runFlux": True, "resources": _gpus(1)},
+        {"name": "side", "image": "side:1", "resources": _gpus(1)},
+    ]
+    assert _problems(_gpu_pool("a2-highgpu-2g", containers, **_PACKED)) == [
+        "miniCluster.containers: the containers of one pod ask 2 nvidia.com/gpu together; a node offers 2"
+    ]
+
+
+def test_every_container_is_checked_after_one_without_gpus() -> None:
+    containers = [{"name": "side", "image": "side:1"}, {"image": "app:1", "runFlux": True, "resources": _gpus(16)}]
+    assert _problems(_gpu_pool("a2-highgpu-1g", containers)) == [
+        "miniCluster.containers[1].resources.limits.nvidia.com/gpu: 16 GPUs cannot fit on a node with 1"
+    ]
+
+
+def test_every_container_is_checked_after_one_with_a_fractional_gpu() -> None:
+    containers = [
+        {"image": "app:1", "runFlux": True, "resources": _gpus("500m")},
+        {"name": "side", "image": "side:1", "resources": _gpus(16)},
+    ]
+    assert _problems(_gpu_pool("a2-highgpu-1g", containers)) == [
+        "miniCluster.containers[0].resources.limits.nvidia.com/gpu: GPUs are counted in whole numbers, not '500m'",
+        "miniCluster.containers[1].resources.limits.nvidia.com/gpu: 16 GPUs cannot fit on a node with 1",
+    ]
+
+
+def test_the_cpu_of_all_containers_of_a_pod_adds_up() -> None:
+    containers = [
+        {"image": "app:1", "runFlux": True, "resources": {"requests": {"cpu": "1"}}},
+        {"name": "side", "image": "side:1", "resources": {"requests": {"cpu": "1"}}},
+    ]
+    assert _problems(_e2_small({}, containers=containers)) == [
+        "miniCluster.containers: e2-small gives 1.93 allocatable CPUs; the pod asks 2"
+    ]
+
+
+def test_a_one_gib_machine_keeps_a_quarter_of_its_memory() -> None:
+    # e2-micro: 1 GB. Not under 1 GiB, so 25% of it (256 MiB) plus 100 MiB for
+    # eviction are reserved: 668 MiB is allocatable.
+    config = _e2_small({"requests": {"memory": "668Mi"}})
+    config["nodePool"]["machineType"] = "e2-micro"
+    assert _problems(config) == []
+    config["miniCluster"]["containers"][0]["resources"]["requests"]["memory"] = "669Mi"
+    (problem,) = _problems(config)
+    assert "e2-micro gives 0.65Gi allocatable memory" in problem
+
+
+# --- Names: DNS labels, clusters, machine types -------------------------------
+
+
+def test_a_dns_label_of_63_characters_is_accepted_and_64_refused() -> None:
+    assert check_dns_label("a" * 63) == "a" * 63
+    with pytest.raises(ValueError, match=r"^'a{64}' is longer than 63 characters$"):
+        check_dns_label("a" * 64)
+
+
+def test_a_dns_label_with_an_upper_case_letter_is_refused_by_the_rule() -> None:
+    with pytest.raises(ValueError) as error:
+        check_dns_label("Lammps")
+    assert str(error.value) == (
+        "'Lammps' is not a DNS-1123 label (lowercase letters, digits and '-', "
+        "starting and ending with a letter or digit)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("cluster", "message"),
+    [
+        ("Hpc", "'Hpc' is not a GKE cluster name (1-40 lowercase letters, digits and '-', starting with a letter)"),
+        ("projects/p/locations/moon/clusters/hpc", "'moon' in the cluster id is not a region or zone"),
+    ],
+)
+def test_a_cluster_reference_gke_would_not_take_is_refused_by_the_rule(cluster: str, message: str) -> None:
+    with pytest.raises(ValueError) as error:
+        parse_cluster(cluster)
+    assert str(error.value) == message
+
+
+def test_an_unknown_machine_type_suggests_at_most_three_near_names() -> None:
+    with pytest.raises(ValueError) as error:
+        machine_type("c2d-standard-11")
+    prefix = "'c2d-standard-11' is not a Compute Engine machine type this package knows; did you mean "
+    message = str(error.value)
+    assert message.startswith(prefix) and message.endswith("?")
+    suggestions = message[len(prefix) : -1].split(", ")
+    assert len(suggestions) == 3 and "c2d-standard-112" in suggestions
+    assert all(name in MACHINE_TYPES for name in suggestions)
+
+
+def test_an_unknown_machine_type_with_no_near_name_gets_an_example() -> None:
+    with pytest.raises(ValueError) as error:
+        machine_type("zzz")
+    assert str(error.value) == (
+        "'zzz' is not a Compute Engine machine type this package knows (for example c2d-standard-112)"
+    )
