@@ -296,6 +296,13 @@ _ID = "projects/p1/locations/us-central1/clusters/hpc"
             ],
         ),
         (
+            {"machineType": "n1-standard-8", "compactPlacement": False, "gpu": {"type": "nvidia-l4", "count": 1}},
+            [
+                "nodePool.gpu.type: nvidia-l4 does not belong to the n1-standard series (attachable: "
+                "nvidia-tesla-p100, nvidia-tesla-p4, nvidia-tesla-t4, nvidia-tesla-v100)"
+            ],
+        ),
+        (
             {"machineType": "a2-highgpu-1g", "gpu": {"sharingStrategy": "MPS"}},
             ["nodePool.gpu.sharingStrategy: sharingStrategy and maxSharedClientsPerGpu go together"],
         ),
