@@ -508,3 +508,105 @@ def test_an_unknown_machine_type_with_no_near_name_gets_an_example() -> None:
     assert str(error.value) == (
         "'zzz' is not a Compute Engine machine type this package knows (for example c2d-standard-112)"
     )
+
+
+# --- Rules inside the spec's validators ---------------------------------------
+
+
+def test_the_last_brokers_hostname_may_be_63_characters_but_not_64() -> None:
+    # Pod hostnames are DNS labels (<= 63); rank maxSize-1 has the longest one.
+    name = "a" * 61
+    assert _problems(_cpu(mini_cluster={"name": name, "size": 4, "maxSize": 10})) == []
+    assert _problems(_cpu(mini_cluster={"name": name, "size": 4, "maxSize": 11})) == [
+        f"miniCluster.name: the last broker's hostname '{name}-10' would exceed 63 characters; shorten the name"
+    ]
+
+
+def test_a_volume_without_a_source_is_refused() -> None:
+    containers = [{"image": "app:1", "volumes": {"data": {"path": "/data"}}}]
+    assert _problems(_cpu(mini_cluster={"containers": containers})) == [
+        "miniCluster.containers[0].volumes.data: needs exactly one of claimName, secretName, configMapName, emptyDir"
+    ]
+
+
+def test_two_flux_containers_are_refused_and_neither_is_named_after_the_minicluster() -> None:
+    containers = [{"image": "app:1", "runFlux": True}, {"image": "app:2", "runFlux": True}]
+    assert _problems(_cpu(mini_cluster={"containers": containers})) == [
+        "miniCluster.containers: exactly one container needs runFlux: true",
+        "miniCluster.containers[0].name: required for a container that does not run Flux",
+        "miniCluster.containers[1].name: required for a container that does not run Flux",
+    ]
+
+
+def test_nodes_must_divide_evenly_over_two_zones() -> None:
+    pool = {"compactPlacement": False, "zones": ["us-central1-a", "us-central1-b"], "location": "us-central1"}
+    assert _problems(_cpu({**pool, "nodeCount": 4})) == []
+    assert _problems(_cpu({**pool, "nodeCount": 5}, {"size": 5})) == [
+        "nodePool.nodeCount: GKE puts the same number of nodes in each zone: 5 nodes do not divide over 2 zones; "
+        "use a multiple of 2"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("reservation", "problems"),
+    [
+        (
+            {"consumeType": "SPECIFIC_RESERVATION", "key": "compute.googleapis.com/reservation-name"},
+            ["nodePool.reservation: SPECIFIC_RESERVATION needs key and values"],
+        ),
+        (
+            {"consumeType": "ANY_RESERVATION", "key": "compute.googleapis.com/reservation-name"},
+            ["nodePool.reservation: key and values apply only to SPECIFIC_RESERVATION"],
+        ),
+        (
+            {"consumeType": "ANY_RESERVATION", "values": ["r"]},
+            ["nodePool.reservation: key and values apply only to SPECIFIC_RESERVATION"],
+        ),
+    ],
+)
+def test_reservation_key_and_values_go_with_a_specific_reservation(
+    reservation: dict[str, Any], problems: list[str]
+) -> None:
+    assert _problems(_cpu({"reservation": reservation})) == problems
+
+
+def test_a_shared_gpu_counts_once_per_client_for_packed_brokers() -> None:
+    # Time-sharing with 2 clients: the node's one GPU serves two containers.
+    config = _gpu_pool("a2-highgpu-1g", [{"image": "app:1"}], **_PACKED)
+    config["nodePool"]["gpu"] = {"sharingStrategy": "TIME_SHARING", "maxSharedClientsPerGpu": 2}
+    assert _problems(config) == []
+
+
+def test_a_pool_name_gke_would_refuse_is_refused() -> None:
+    assert _problems(_cpu({"name": "Bad_Name"})) == [
+        "nodePool.name: 'Bad_Name': 1-40 lowercase letters, digits and '-', starting with a letter"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("length", "pool_name_length"),
+    [
+        (35, 40),  # NAME-pool fits GKE's 40 characters
+        (38, 40),  # cut to 40: NAME-p
+        (39, 39),  # cut to 40 would end in '-': dropped
+    ],
+)
+def test_the_default_pool_name_fits_gkes_40_characters(length: int, pool_name_length: int) -> None:
+    config = _cpu(mini_cluster={"name": "a" * length})
+    pool = load_spec(config).node_pool
+    assert pool is not None and pool.name is not None
+    assert pool.name == f"{'a' * length}-pool"[:pool_name_length]
+
+
+def test_a_curve_certificate_a_broker_would_refuse_is_refused_at_its_field() -> None:
+    config = _cpu()
+    config["curveCertificate"] = "curve\n"
+    assert _problems(config) == ["curveCertificate: certificate has no metadata section"]
+
+
+def test_threads_per_core_on_a_two_vcpu_fixed_smt_machine_names_the_family_rule() -> None:
+    pool = {"machineType": "t2d-standard-2", "compactPlacement": False, "threadsPerCore": 2}
+    assert _problems(_cpu(pool, {"size": 1})) == [
+        "nodePool.threadsPerCore: threads per core cannot be set on t2d-standard-2: T2D machines run 1 thread "
+        "per core, fixed; set it to null"
+    ]
