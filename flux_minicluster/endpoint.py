@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shlex
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from . import fluxfacts
 from .spec import MiniClusterSpec
@@ -22,9 +22,6 @@ class LeadBroker:
     shell_command: str
     submit_command: str
     flux_command: str
-
-    def as_dict(self) -> dict[str, object]:
-        return asdict(self)
 
 
 def lead_broker(mc: MiniClusterSpec) -> LeadBroker:
