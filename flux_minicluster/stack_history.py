@@ -28,23 +28,20 @@ def stack_at_revision(path: Path, revision: str) -> StackFile | None:
         raise RevisionError(f"{path}: not in a git repository; give --against a stack file instead of a revision")
     if _git(git, folder, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}") is None:
         raise RevisionError(f"--against {revision}: neither a stack file nor a git revision")
-    inside = path.resolve().relative_to(Path(top).resolve()).as_posix()
-    if _git(git, folder, "cat-file", "-e", f"{revision}:{inside}") is None:
-        return None
-    text = _git(git, folder, "show", f"{revision}:{inside}", strip=False)
+    inside = path.resolve().relative_to(Path(top.strip()).resolve()).as_posix()
+    # The revision exists (checked above): a failure is a file it does not have.
+    text = _git(git, folder, "show", f"{revision}:{inside}")
     if text is None:
-        raise RevisionError(f"{revision}:{inside}: cannot be read from git")
+        return None
     return parse_stack(text, label=f"{revision}:{inside}", path=path)
 
 
-def _git(git: str, folder: Path, *args: str, strip: bool = True) -> str | None:
+def _git(git: str, folder: Path, *args: str) -> str | None:
     """Standard output of a git command run in ``folder``, or ``None`` when it fails."""
     try:
-        done = subprocess.run(
-            [git, *args], cwd=folder, capture_output=True, text=True, encoding="utf-8", timeout=60, check=False
-        )
+        done = subprocess.run([git, *args], cwd=folder, capture_output=True, encoding="utf-8", timeout=60, check=False)
     except (OSError, subprocess.TimeoutExpired, UnicodeDecodeError):
         return None
     if done.returncode != 0:
         return None
-    return done.stdout.strip() if strip else done.stdout
+    return done.stdout

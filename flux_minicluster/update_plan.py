@@ -39,7 +39,7 @@ class Step:
     #: Why it is replaced: the paths that replace it, or ``NAME is replaced``
     #: for a resource it is replaced with.
     because: tuple[str, ...] = ()
-    #: The resource before the change (``None`` for a create).
+    #: The resource before an update or a replacement.
     before: RenderedResource | None = None
 
     @property
@@ -86,7 +86,7 @@ def plan_update(before: list[RenderedResource], after: list[RenderedResource]) -
             unchanged += 1
     for resource in reversed(before):
         if (resource.type_token, resource.name) not in new_keys:
-            steps.append(Step("delete", resource, before=resource))
+            steps.append(Step("delete", resource))
     return UpdatePlan(tuple(steps), unchanged)
 
 
@@ -131,6 +131,7 @@ def _warnings(step: Step) -> list[str]:
     found = []
     if lifecycle_of(resource.role, resource.body).restarts_instance:
         found.append(f"the running Flux instance is stopped and its jobs are lost: {what}{why}")
+    # What is deleted or replaced is the resource as it was.
     old = step.before or resource
     if resource.role == DATA_VOLUME:
         if old.retain_on_delete and step.action == "replace":
@@ -145,7 +146,7 @@ def _warnings(step: Step) -> list[str]:
     return found
 
 
-def describe(plan: UpdatePlan, *, before_label: str, after_label: str, hunks: bool = True) -> str:
+def describe(plan: UpdatePlan, *, before_label: str, after_label: str, hunks: bool) -> str:
     """The plan as text: one unified diff per changed object, whose file names
     name the object, then a summary in Pulumi's words and the warnings."""
     lines: list[str] = []
@@ -172,11 +173,9 @@ def describe(plan: UpdatePlan, *, before_label: str, after_label: str, hunks: bo
 
 def _hunks(step: Step, before_label: str, after_label: str) -> Iterable[str]:
     resource = step.resource
-    old = to_yaml(step.before).splitlines() if step.before is not None and step.action != "delete" else []
-    if step.action == "delete":
-        old, new = to_yaml(resource).splitlines(), []
-    else:
-        new = to_yaml(resource).splitlines()
+    was = resource if step.action == "delete" else step.before
+    old = to_yaml(was).splitlines() if was is not None else []
+    new = [] if step.action == "delete" else to_yaml(resource).splitlines()
     title = f"{resource.type_token} {resource.name}"
     yield from difflib.unified_diff(
         old, new, fromfile=f"{before_label}: {title}", tofile=f"{after_label}: {title}", lineterm=""

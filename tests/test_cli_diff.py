@@ -201,8 +201,11 @@ def test_a_kept_volume_that_would_be_replaced_is_called_out(repo: Path, capsys) 
     code, out, err = run(capsys, "volumes", "--against", "HEAD", "--summary")
     assert (code, err) == (0, "")
     assert steps(out)["experiment-data-results"] == ("replace", "because spec.storageClassName")
-    [kept] = [w for w in warnings(out) if "experiment-data-results" in w]
-    assert "kept on delete" in kept and "data on volume" not in kept
+    assert [w for w in warnings(out) if "experiment-data-results" in w] == [
+        "warning: experiment-data-results is replaced (spec.storageClassName), but it is kept on delete: "
+        "Pulumi lets go of the old claim and cannot create the new one while it exists; "
+        "rename the volume or delete the claim first"
+    ]
 
 
 def test_a_removed_volume_is_deleted_with_its_data(repo: Path, capsys) -> None:
@@ -213,7 +216,12 @@ def test_a_removed_volume_is_deleted_with_its_data(repo: Path, capsys) -> None:
     code, out, err = run(capsys, "volumes", "--against", "HEAD", "--summary")
     assert (code, err) == (0, "")
     assert steps(out)["experiment-data-scratch"] == ("delete", "")
-    assert "warning: the data on volume experiment-data-scratch is lost: experiment-data-scratch is deleted" in out
+    assert [w for w in warnings(out) if "scratch" in w] == [
+        "warning: the data on volume experiment-data-scratch is lost: experiment-data-scratch is deleted"
+    ]
+    # The brokers no longer mount it: a new pod template.
+    assert steps(out)["experiment-job"][0] == "replace"
+    assert "  2 to replace, 1 to delete; 5 unchanged" in out.splitlines()
 
 
 def test_a_new_encrypted_certificate_replaces_the_secret_and_the_brokers(repo: Path, capsys) -> None:
@@ -357,3 +365,25 @@ def test_with_the_operator_a_size_change_updates_the_minicluster_and_a_flux_opti
     action, detail = steps(out)["experiment-minicluster"]
     assert action == "replace" and detail.startswith("because spec.flux.")
     assert any("Flux instance is stopped" in w for w in warnings(out))
+
+
+def test_the_revision_is_read_from_the_stacks_repository_wherever_the_command_runs(
+    repo: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    monkeypatch.chdir(elsewhere)  # outside any git repository
+    edit(repo, LAMMPS, "    size: 8\n", "    size: 6\n")
+    code, out, err = run(capsys, str(repo / LAMMPS), "--against", "HEAD", "--summary")
+    assert (code, err) == (0, "")
+    assert steps(out)["experiment-size"][0] == "update"
+
+
+def test_without_git_a_revision_is_refused_and_a_file_still_works(
+    repo: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path_factory.mktemp("no-git")))
+    code, out, err = run(capsys, "lammps-cpu", "--against", "HEAD")
+    assert (code, out) == (2, "")
+    assert err == "--against HEAD: git is not installed; give a stack file to compare with\n"
+    code, out, err = run(capsys, "lammps-cpu", "--against", LAMMPS, "--summary")
+    assert (code, err) == (0, "") and "no changes; 7 unchanged" in out
