@@ -196,7 +196,7 @@ def lifecycle_of(role: str, body: dict[str, Any]) -> Lifecycle:
     manifest (or any other), the Kubernetes provider's for its kind."""
     if role in LIFECYCLE:
         return LIFECYCLE[role]
-    return Lifecycle(provider_replaces=kubernetes_replaces(str(body.get("kind", ""))))
+    return Lifecycle(provider_replaces=kubernetes_replaces(body["kind"]))
 
 
 def replaced_by(rules: str | Lifecycle, changed_paths: list[str]) -> list[str]:

@@ -57,13 +57,40 @@ def test_an_operator_object_follows_its_kinds_rules() -> None:
         "metadata.namespace",
         "spec.selector",
     )
-    new_selector = plan_update([deployment()], [deployment(selector="controller")])
+    new_selector = plan_update([deployment()], [deployment(selector="controller", image="op:2")])
     [step] = new_selector.steps
-    assert (step.action, step.because) == ("replace", ("spec.selector.matchLabels.app",))
+    assert step.action == "replace"
+    assert step.because == ("spec.selector.matchLabels.app",)
+    assert step.changed == ("spec.selector.matchLabels.app", "spec.template.spec.containers[0].image")
     new_image = plan_update([deployment()], [deployment(image="op:2")])
     [step] = new_image.steps
-    assert (step.action, step.changed) == ("update", ("spec.template.spec.containers[0].image",))
+    assert (step.action, step.changed, step.because) == ("update", ("spec.template.spec.containers[0].image",), ())
     assert new_image.warnings == []
+
+
+def test_every_reason_for_a_replacement_is_listed() -> None:
+    moved = deployment(selector="controller")
+    moved.body["metadata"]["namespace"] = "flux-system"
+    plan = plan_update([deployment()], [moved])
+    summary = describe(plan, before_label="A", after_label="B", hunks=False).splitlines()
+    assert summary[1] == (
+        "  +- replace  kubernetes:apps/v1:Deployment  x-operator-deployment"
+        "  because metadata.namespace, spec.selector.matchLabels.app"
+    )
+
+
+def test_a_created_object_is_shown_whole_under_its_name() -> None:
+    text = describe(plan_update([], [deployment()]), before_label="A", after_label="B", hunks=True).splitlines()
+    assert text[:2] == [
+        "--- A: kubernetes:apps/v1:Deployment x-operator-deployment",
+        "+++ B: kubernetes:apps/v1:Deployment x-operator-deployment",
+    ]
+    assert "+  namespace: operator-system" in text
+    assert not [line for line in text[3:] if line.startswith("-")]
+    assert text[-2:] == [
+        "   + create   kubernetes:apps/v1:Deployment  x-operator-deployment",
+        "  1 to create; 0 unchanged",
+    ]
 
 
 def test_changed_paths_name_every_changed_item_and_quote_odd_keys() -> None:
