@@ -157,3 +157,16 @@ def test_camel_case_is_how_pulumi_names_properties_outside_python() -> None:
     assert camel_case("disk_size_gb") == "diskSizeGb"
     assert camel_case("local_uri") == "localUri"
     assert camel_case("host") == "host"
+
+
+def test_a_warning_names_every_reason_the_brokers_are_replaced() -> None:
+    spec = load_spec({"miniCluster": {"name": "a", "namespace": "a", "size": 2, "containers": [{"image": "app:1"}]}})
+    before = rendered_resources(spec, certificate="CERT")
+    mc = spec.mini_cluster
+    container = mc.containers[0].model_copy(update={"image": "app:2", "working_dir": "/work"})
+    changed = spec.model_copy(update={"mini_cluster": mc.model_copy(update={"containers": [container]})})
+    plan = plan_update(before, rendered_resources(changed, certificate="CERT"))
+    assert plan.warnings == [
+        "the running Flux instance is stopped and its jobs are lost: experiment-job is replaced "
+        "(spec.template.spec.containers[0].image, spec.template.spec.containers[0].workingDir)"
+    ]
