@@ -13,10 +13,13 @@ import pytest
 import yaml
 from conftest import ROOT
 
+from flux_minicluster import load_spec
+from flux_minicluster.endpoint import lead_broker
 from flux_minicluster.program import run
 from flux_minicluster.testing import run_under_mocks
 
 README = (ROOT / "README.md").read_text()
+LAMMPS = ROOT / "stacks" / "Pulumi.lammps-cpu.yaml"
 PYTHON_BLOCKS = re.findall(r"^```python\n(.*?)^```", README, flags=re.S | re.M)
 
 
@@ -113,3 +116,30 @@ def test_mypy_with_the_readme_settings_checks_a_users_settings_models(tmp_path) 
     errors = [line for line in done.stdout.splitlines() if ": error:" in line]
     assert len(errors) == 1 and errors[0].startswith(f"{tmp_path / 'experiment.py'}:4:"), done.stdout
     assert 'Argument "size" to "MiniClusterSpec" has incompatible type "str"; expected "int"' in errors[0]
+
+
+def test_the_readme_flux_mc_function_hands_flux_every_word_as_quoted(tmp_path) -> None:
+    """The README's shell function, with stand-ins for pulumi and kubectl that
+    record what kubectl would run: the words reach flux unsplit."""
+    start = README.index("flux_mc() {")
+    function = README[start : README.index("\n", start)]
+    mini_cluster = yaml.safe_load(LAMMPS.read_text())["config"]["flux-minicluster:miniCluster"]
+    broker = lead_broker(load_spec({"miniCluster": mini_cluster}).mini_cluster)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (tmp_path / "flux-command").write_text(broker.flux_command)
+    stand_ins = {
+        "pulumi": f'[ "$*" = "stack output fluxCommand" ] && cat {tmp_path / "flux-command"}',
+        # `kubectl get pod ... -o name` names the pod; `kubectl exec` records its arguments.
+        "kubectl": f'if [ "$1" = get ]; then echo pod/lammps-0-x; else printf "%s\\n" "$@" > {tmp_path / "argv"}; fi',
+    }
+    for name, body in stand_ins.items():
+        (bin_dir / name).write_text(f"#!/bin/sh\n{body}\n")
+        (bin_dir / name).chmod(0o755)
+    script = f"{function}\nflux_mc run -N8 -n448 sh -c 'echo \"two words\" $HOME'"
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    subprocess.run(["bash", "-c", script], env=env, check=True, timeout=30)
+    argv = (tmp_path / "argv").read_text().splitlines()
+    assert argv[: argv.index("--")] == ["exec", "-i", "-n", "lammps", "-c", "lammps", "pod/lammps-0-x"]
+    assert argv[argv.index("--") + 1 : argv.index("--") + 3] == ["sh", "-c"]
+    assert argv[argv.index("--") + 4 :] == ["flux", "run", "-N8", "-n448", "sh", "-c", 'echo "two words" $HOME']
