@@ -20,7 +20,6 @@ bound for one broker per node.
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 import statistics
 import sys
@@ -30,12 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from broker_sandbox import Sandbox, flux_core_prefix, wait_until  # noqa: E402
+from broker_sandbox import flux_core_prefix, in_pod, sandbox_for, wait_until  # noqa: E402
 
-from flux_minicluster import fluxfacts, load_spec  # noqa: E402
-from flux_minicluster.certificate import certificate_text  # noqa: E402
+from flux_minicluster import load_spec  # noqa: E402
 from flux_minicluster.endpoint import lead_broker  # noqa: E402
-from flux_minicluster.kubernetes_objects import CONFIG, kubernetes_objects  # noqa: E402
 
 #: Bound of each wait.
 TIMEOUT_SECONDS = 180
@@ -45,30 +42,16 @@ def one_instance(size: int, flux_core: Path) -> tuple[float, float]:
     spec = load_spec(
         {"miniCluster": {"name": "bench", "namespace": "bench", "size": size, "containers": [{"image": "app"}]}}
     )
-    mc = spec.mini_cluster
-    assert mc.max_size is not None and mc.headless_name is not None
-    certificate = certificate_text(os.urandom(32), fluxfacts.broker_hostname(mc.name, 0))
-    (config,) = [o.body for o in kubernetes_objects(spec, certificate) if o.role == CONFIG]
-    box = Sandbox(
-        name=mc.name,
-        service_domain=fluxfacts.service_domain(mc.headless_name, mc.namespace),
-        max_size=mc.max_size,
-        config_map=config["data"],
-        secret={fluxfacts.CERT_SECRET_KEY: certificate},
-        secret_mode=fluxfacts.CERT_FILE_MODE,
-        flux_core=flux_core,
-    )
-    with box:
+    with sandbox_for(spec, flux_core) as box:
         started = time.monotonic()
         for index in range(size):
             box.start(index)
         if not wait_until(lambda: all(box.ready(i) for i in range(size)), TIMEOUT_SECONDS):
             raise SystemExit(f"the instance did not form in {TIMEOUT_SECONDS} s:\n{box.log(0)}")
         ready = time.monotonic() - started
-        words = shlex.split(lead_broker(mc).flux_command)
-        in_pod = words[words.index("--") + 1 :]
+        flux = in_pod(lead_broker(spec.mini_cluster).flux_command)
         begun = time.monotonic()
-        ran = box.exec(0, shlex.join([*in_pod, "run", f"-N{size}", "true"]), timeout=TIMEOUT_SECONDS)
+        ran = box.exec(0, shlex.join([*flux, "run", f"-N{size}", "true"]), timeout=TIMEOUT_SECONDS)
         if ran.returncode != 0:
             raise SystemExit(f"flux run failed: {ran.stderr}")
         return ready, time.monotonic() - begun

@@ -31,6 +31,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flux_minicluster import fluxfacts
+from flux_minicluster.certificate import certificate_text
+from flux_minicluster.kubernetes_objects import CONFIG, kubernetes_objects
+from flux_minicluster.spec import ExperimentSpec
+
 #: Where the tests look for flux-core, built by tools/flux-core.sh.
 DEFAULT_FLUX_CORE = Path.home() / ".cache" / "flux-minicluster" / "flux-core-0.88.0"
 SANDBOX_ADDRESS = "192.0.2.1"  # TEST-NET-1, only inside the sandbox's namespace
@@ -224,6 +229,30 @@ class Sandbox:
             except OSError:
                 pass
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def sandbox_for(spec: ExperimentSpec, flux_core: Path, certificate: str | None = None) -> Sandbox:
+    """The sandbox of one native MiniCluster: its ConfigMap as the builders
+    render it, and its certificate (a fresh one unless given)."""
+    mc = spec.mini_cluster
+    certificate = certificate or certificate_text(os.urandom(32), fluxfacts.broker_hostname(mc.name, 0))
+    (config,) = [o.body for o in kubernetes_objects(spec, certificate) if o.role == CONFIG]
+    assert mc.max_size is not None and mc.headless_name is not None
+    return Sandbox(
+        name=mc.name,
+        service_domain=fluxfacts.service_domain(mc.headless_name, mc.namespace),
+        max_size=mc.max_size,
+        config_map=config["data"],
+        secret={fluxfacts.CERT_SECRET_KEY: certificate},
+        secret_mode=fluxfacts.CERT_FILE_MODE,
+        flux_core=flux_core,
+    )
+
+
+def in_pod(kubectl_exec: str) -> list[str]:
+    """What a ``kubectl exec ... -- COMMAND`` runs in the pod: COMMAND's words."""
+    words = shlex.split(kubectl_exec)
+    return words[words.index("--") + 1 :]
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 0.25) -> bool:

@@ -17,12 +17,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from broker_sandbox import Sandbox, flux_core_prefix, wait_until
+from broker_sandbox import Sandbox, flux_core_prefix, in_pod, sandbox_for, wait_until
 
 from flux_minicluster import fluxfacts, load_spec
 from flux_minicluster.certificate import certificate_text
 from flux_minicluster.endpoint import lead_broker
-from flux_minicluster.kubernetes_objects import CONFIG, kubernetes_objects
 from flux_minicluster.spec import ExperimentSpec
 
 PREFIX, WHY = flux_core_prefix()
@@ -42,19 +41,7 @@ def experiment(**mini_cluster: Any) -> ExperimentSpec:
 
 def sandbox(spec: ExperimentSpec, certificate: str | None = None) -> Sandbox:
     assert PREFIX is not None
-    mc = spec.mini_cluster
-    certificate = certificate or certificate_text(os.urandom(32), fluxfacts.broker_hostname(mc.name, 0))
-    (config,) = [o.body for o in kubernetes_objects(spec, certificate) if o.role == CONFIG]
-    assert mc.max_size is not None and mc.headless_name is not None
-    return Sandbox(
-        name=mc.name,
-        service_domain=fluxfacts.service_domain(mc.headless_name, mc.namespace),
-        max_size=mc.max_size,
-        config_map=config["data"],
-        secret={fluxfacts.CERT_SECRET_KEY: certificate},
-        secret_mode=fluxfacts.CERT_FILE_MODE,
-        flux_core=PREFIX,
-    )
+    return sandbox_for(spec, PREFIX, certificate)
 
 
 @pytest.fixture
@@ -116,14 +103,13 @@ def test_exported_flux_command_runs_the_flux_command_written_after_it(
     box.start(0)
     box.start(1)
     assert wait_until(lambda: box.ready(0) and box.ready(1), JOIN_SECONDS), box.log(0) + box.log(1)
-    words = shlex.split(lead_broker(spec.mini_cluster).flux_command)
-    in_pod = words[words.index("--") + 1 :]  # what kubectl exec runs in the pod
+    flux = in_pod(lead_broker(spec.mini_cluster).flux_command)
     # Words with spaces and $ reach the job as written: a shell inside the job expands them.
     job = ["sh", "-c", 'echo "$(hostname)" "$0"', "two words"]
-    ran = box.exec(0, shlex.join([*in_pod, "run", "-N2", "--label-io", *job]))
+    ran = box.exec(0, shlex.join([*flux, "run", "-N2", "--label-io", *job]))
     assert ran.returncode == 0, ran.stderr
     assert sorted(ran.stdout.splitlines()) == [f"0: {NAME}-0 two words", f"1: {NAME}-1 two words"]
-    listed = box.exec(0, shlex.join([*in_pod, "resource", "list", "--states=up", "-no", "{nnodes}"]))
+    listed = box.exec(0, shlex.join([*flux, "resource", "list", "--states=up", "-no", "{nnodes}"]))
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.split() == ["2"]
 
