@@ -16,7 +16,7 @@ from importlib import metadata
 from pathlib import Path
 
 from .errors import SpecError
-from .render import RenderedResource, certificate_stand_in, render_stream, rendered_resources, to_yaml
+from .render import ENCRYPTED, RenderedResource, certificate_stand_in, render_stream, rendered_resources, to_yaml
 from .stack_history import RevisionError, stack_at_revision
 from .stack_schema import stack_file_schema
 from .stackconfig import STDIN, StackFile, find_project, read_stack
@@ -124,7 +124,8 @@ def _render(args: argparse.Namespace) -> int:
     resources = rendered_resources(
         stack.spec,
         show_secrets=args.show_secrets,
-        certificate_encrypted="curveCertificate" in stack.encrypted_keys,
+        # Only Pulumi can decrypt it: say so rather than show another.
+        certificate=ENCRYPTED if "curveCertificate" in stack.encrypted_keys else None,
     )
     if args.output_dir is None:
         sys.stdout.write(render_stream(resources))

@@ -44,14 +44,13 @@ def rendered_resources(
     *,
     name: str = names.STACK_COMPONENT,
     show_secrets: bool = False,
-    certificate_encrypted: bool = False,
     certificate: str | None = None,
 ) -> list[RenderedResource]:
     """All resources of one experiment, in creation order, named as the
     component ``name`` names them (the stack program's by default).
 
-    ``certificate`` stands in for the certificate's text when given (a
-    description that changes when the certificate would).
+    ``certificate`` stands in for the certificate's text when given
+    (``ENCRYPTED``, or a description that changes when the certificate would).
     """
     resources = []
     if spec.node_pool is not None:
@@ -73,7 +72,7 @@ def rendered_resources(
                 )
             )
     if certificate is None:
-        certificate = _certificate(spec, show_secrets=show_secrets, encrypted=certificate_encrypted)
+        certificate = _certificate(spec, show_secrets=show_secrets)
     for kobj in kubernetes_objects(spec, certificate):
         resources.append(
             RenderedResource(
@@ -97,9 +96,7 @@ def certificate_stand_in(spec: ExperimentSpec, ciphertext: str | None) -> str:
     return f"<generated for {lead} from random bytes pulumi up keeps in the stack state>"
 
 
-def _certificate(spec: ExperimentSpec, *, show_secrets: bool, encrypted: bool) -> str:
-    if encrypted:
-        return ENCRYPTED
+def _certificate(spec: ExperimentSpec, *, show_secrets: bool) -> str:
     if not show_secrets:
         return REDACTED
     if spec.curve_certificate is not None:
