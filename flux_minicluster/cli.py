@@ -125,7 +125,7 @@ def _render(args: argparse.Namespace) -> int:
         stack.spec,
         show_secrets=args.show_secrets,
         # Only Pulumi can decrypt it: say so rather than show another.
-        certificate=ENCRYPTED if "curveCertificate" in stack.encrypted_keys else None,
+        certificate=ENCRYPTED if "curveCertificate" in stack.encrypted else None,
     )
     if args.output_dir is None:
         sys.stdout.write(render_stream(resources))

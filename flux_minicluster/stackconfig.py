@@ -105,10 +105,6 @@ class StackFile:
     #: (ciphertext): only Pulumi can read them.
     encrypted: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def encrypted_keys(self) -> frozenset[str]:
-        return frozenset(self.encrypted)
-
 
 # -- validation: every problem at once, in stack spelling --------------------
 
