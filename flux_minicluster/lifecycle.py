@@ -100,6 +100,10 @@ class Lifecycle:
     def replace_paths(self) -> tuple[str, ...]:
         return self.provider_replaces + self.replace_on_changes
 
+    def ignores(self, path: str) -> bool:
+        """Whether a change at ``path`` is left alone (``ignore_changes``)."""
+        return any(is_under(path, ignored) for ignored in self.ignore_changes)
+
 
 #: Node pool arguments that make pulumi-gcp create a new pool: ``ForceNew`` in
 #: ``google_container_node_pool`` of terraform-provider-google-beta (which
@@ -206,7 +210,7 @@ def replaced_by(rules: str | Lifecycle, changed_paths: list[str]) -> list[str]:
         rules = LIFECYCLE[rules]
     found = []
     for path in changed_paths:
-        if any(is_under(path, ignored) for ignored in rules.ignore_changes):
+        if rules.ignores(path):
             continue
         if any(is_under(path, replace) for replace in rules.replace_paths):
             found.append(path)

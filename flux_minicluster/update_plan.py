@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .kubernetes_objects import DATA_VOLUME, NAMESPACE
-from .lifecycle import Lifecycle, is_under, lifecycle_of, replaced_by
+from .lifecycle import lifecycle_of, replaced_by
 from .render import RenderedResource, to_yaml
 
 Action = Literal["create", "update", "replace", "delete"]
@@ -74,7 +74,7 @@ def plan_update(before: list[RenderedResource], after: list[RenderedResource]) -
             steps.append(Step("create", resource))
             continue
         rules = lifecycle_of(resource.role, resource.body)
-        changed = tuple(p for p in changed_paths(previous.body, resource.body) if not _ignored(p, rules))
+        changed = tuple(p for p in changed_paths(previous.body, resource.body) if not rules.ignores(p))
         because = tuple(replaced_by(rules, list(changed)))
         because += tuple(f"{name} is replaced" for role in rules.replace_with for name in replaced_roles.get(role, []))
         if because:
@@ -88,10 +88,6 @@ def plan_update(before: list[RenderedResource], after: list[RenderedResource]) -
         if (resource.type_token, resource.name) not in new_keys:
             steps.append(Step("delete", resource))
     return UpdatePlan(tuple(steps), unchanged)
-
-
-def _ignored(path: str, rules: Lifecycle) -> bool:
-    return any(is_under(path, ignored) for ignored in rules.ignore_changes)
 
 
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
