@@ -102,7 +102,7 @@ class Lifecycle:
 
     def ignores(self, path: str) -> bool:
         """Whether a change at ``path`` is left alone (``ignore_changes``)."""
-        return any(is_under(path, ignored) for ignored in self.ignore_changes)
+        return any(_under(path, ignored) for ignored in self.ignore_changes)
 
 
 #: Node pool arguments that make pulumi-gcp create a new pool: ``ForceNew`` in
@@ -212,11 +212,11 @@ def replaced_by(rules: str | Lifecycle, changed_paths: list[str]) -> list[str]:
     for path in changed_paths:
         if rules.ignores(path):
             continue
-        if any(is_under(path, replace) for replace in rules.replace_paths):
+        if any(_under(path, replace) for replace in rules.replace_paths):
             found.append(path)
     return found
 
 
-def is_under(path: str, prefix: str) -> bool:
+def _under(path: str, prefix: str) -> bool:
     """Whether ``path`` is ``prefix`` or inside it (``a.b``, ``a.b.c``, ``a.b[0]``, ``a.b["k"]``)."""
     return path == prefix or path.startswith(prefix + ".") or path.startswith(prefix + "[")
