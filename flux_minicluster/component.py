@@ -15,10 +15,11 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_random as random
 
-from . import fluxfacts, names
+from . import names
 from ._kubernetes import register
 from .args import ComponentArgs
-from .certificate import SECRET_BYTES, certificate_text
+from .broker import fluxfacts
+from .broker.certificate import SECRET_BYTES, certificate_text
 from .endpoint import lead_broker
 from .kubernetes_objects import JOB, MINICLUSTER, NAMESPACE, PATCH_ROLES, SIZE, kubernetes_objects
 from .lifecycle import LIFECYCLE, NODE_POOL, OPERATOR

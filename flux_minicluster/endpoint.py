@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
-from . import fluxfacts
+from .broker import fluxfacts
 from .spec import MiniClusterSpec
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import shlex
 
-from . import fluxfacts
+from .broker import fluxfacts
 from .spec import Container, MiniClusterSpec
 
 _SHEBANG = "#!/bin/sh\n"

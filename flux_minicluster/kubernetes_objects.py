@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from . import fluxfacts
-from .broker_config import broker_config, broker_config_text
+from .broker import fluxfacts
+from .broker.config import broker_config, broker_config_text
 from .minicluster_object import minicluster_object
 from .native_objects import (
     SKIP_AWAIT_ANNOTATION,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import fluxfacts
+from .broker import fluxfacts
 from .placement import container_resources, node_selector, tolerations
 from .spec import Container, ExperimentSpec, Volume
 

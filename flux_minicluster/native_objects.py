@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import fluxfacts
+from .broker import fluxfacts
 from .entrypoint import entrypoint_script, init_script, ready_script
 from .placement import container_resources, node_selector, tolerations
 from .spec import Container, ExperimentSpec, Volume

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import pulumi
 
-from . import fluxfacts, names
+from . import names
 from ._kubernetes import register
+from .broker import fluxfacts
 from .operator_manifest import CRD_KIND, object_suffix, operator_objects
 
 

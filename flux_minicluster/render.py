@@ -14,8 +14,9 @@ from typing import Any
 
 import yaml
 
-from . import fluxfacts, names
-from .certificate import SECRET_BYTES, certificate_text
+from . import names
+from .broker import fluxfacts
+from .broker.certificate import SECRET_BYTES, certificate_text
 from .kubernetes_objects import PATCH_ROLES, kubernetes_objects
 from .lifecycle import NODE_POOL, OPERATOR
 from .nodepool_args import node_pool_args

@@ -31,8 +31,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flux_minicluster import fluxfacts
-from flux_minicluster.certificate import certificate_text
+from flux_minicluster.broker import fluxfacts
+from flux_minicluster.broker.certificate import certificate_text
 from flux_minicluster.kubernetes_objects import CONFIG, kubernetes_objects
 from flux_minicluster.spec import ExperimentSpec
 

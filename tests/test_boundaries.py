@@ -19,8 +19,8 @@ import pytest
 from conftest import CPU_CONFIG
 
 from flux_minicluster import SpecError, load_spec
+from flux_minicluster.broker.certificate import certificate_text
 from flux_minicluster.catalog import allocatable, locations, machines, quantities
-from flux_minicluster.certificate import certificate_text
 
 Changes = dict[str, Any]
 REMOVED = object()
@@ -503,7 +503,7 @@ def test_data_volumes_at_their_limit(field: str, at_limit: Changes, past_limit: 
 # every rank from NAME-0, certificate lines at most 255 characters, metadata
 # values without '_' or "'".
 def broker_config(port: object = 8050, hosts: str = "lammps-[0-3]", drop: str = "") -> str:
-    from flux_minicluster import fluxfacts
+    from flux_minicluster.broker import fluxfacts
 
     lines = {
         "curve_cert": f'"{fluxfacts.NATIVE_CERT_PATH}"',

@@ -6,8 +6,8 @@ import tomllib
 
 import pytest
 
-from flux_minicluster import fluxfacts
-from flux_minicluster.broker_config import (
+from flux_minicluster.broker import fluxfacts
+from flux_minicluster.broker.config import (
     broker_config,
     broker_config_text,
     check_broker_config,

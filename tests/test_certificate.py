@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from flux_minicluster.certificate import (
+from flux_minicluster.broker.certificate import (
     certificate_text,
     keypair_from_secret,
     parse_certificate,

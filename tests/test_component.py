@@ -14,8 +14,9 @@ import pytest
 import yaml
 from conftest import CPU_CONFIG, ROOT, stack_files
 
-from flux_minicluster import FluxMiniCluster, SpecError, fluxfacts
-from flux_minicluster.certificate import certificate_text
+from flux_minicluster import FluxMiniCluster, SpecError
+from flux_minicluster.broker import fluxfacts
+from flux_minicluster.broker.certificate import certificate_text
 from flux_minicluster.program import run
 from flux_minicluster.testing import RANDOM_BYTES, is_secret_value, run_under_mocks
 

@@ -19,7 +19,7 @@ import yaml
 from conftest import CPU_CONFIG, ROOT, stack_files
 
 from flux_minicluster import FluxMiniCluster, load_spec
-from flux_minicluster.certificate import certificate_text
+from flux_minicluster.broker.certificate import certificate_text
 from flux_minicluster.kubernetes_objects import CERTIFICATE, CONFIG, JOB, SIZE, kubernetes_objects
 from flux_minicluster.lifecycle import LIFECYCLE, replaced_by
 from flux_minicluster.operator_component import FluxOperator

@@ -11,10 +11,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from schema_checks import validate_core_object, validate_minicluster
 
-from flux_minicluster import SpecError, fluxfacts, load_spec
+from flux_minicluster import SpecError, load_spec
+from flux_minicluster.broker import fluxfacts
+from flux_minicluster.broker.certificate import certificate_text, parse_certificate, public_key_for
 from flux_minicluster.catalog.machines import MACHINE_TYPES
 from flux_minicluster.catalog.quantities import quantity_value
-from flux_minicluster.certificate import certificate_text, parse_certificate, public_key_for
 from flux_minicluster.render import rendered_resources
 
 MACHINES = ["c2d-standard-112", "c3-standard-88", "h3-standard-88", "n2-standard-32", "g2-standard-24", "a2-highgpu-8g"]

@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 from broker_sandbox import Sandbox, flux_core_prefix, in_pod, sandbox_for, wait_until
 
-from flux_minicluster import fluxfacts, load_spec
-from flux_minicluster.certificate import certificate_text
+from flux_minicluster import load_spec
+from flux_minicluster.broker import fluxfacts
+from flux_minicluster.broker.certificate import certificate_text
 from flux_minicluster.endpoint import lead_broker
 from flux_minicluster.spec import ExperimentSpec
 

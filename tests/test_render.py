@@ -13,8 +13,8 @@ import yaml
 from conftest import ROOT, stack_files
 from schema_checks import validate_core_object, validate_minicluster
 
-from flux_minicluster import fluxfacts
-from flux_minicluster.certificate import parse_certificate
+from flux_minicluster.broker import fluxfacts
+from flux_minicluster.broker.certificate import parse_certificate
 from flux_minicluster.cli import DEFAULT_STACK, OUTPUT_MANIFEST, main
 
 

@@ -200,7 +200,7 @@ def test_all_problems_reported_at_once(cpu_config: dict[str, Any]) -> None:
 
 
 def test_secret_certificate_is_masked_in_repr(cpu_config: dict[str, Any]) -> None:
-    from flux_minicluster.certificate import certificate_text
+    from flux_minicluster.broker.certificate import certificate_text
 
     text = certificate_text(bytes(range(32)), "lammps-0")
     cpu_config["curveCertificate"] = text

@@ -13,7 +13,7 @@ import zmq
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flux_minicluster.certificate import (
+from flux_minicluster.broker.certificate import (
     certificate_text,
     keypair_from_secret,
     parse_certificate,

@@ -19,8 +19,9 @@ import pytest
 import yaml
 from conftest import CPU_CONFIG, ROOT
 
-from flux_minicluster import FluxMiniCluster, fluxfacts
-from flux_minicluster.certificate import certificate_text
+from flux_minicluster import FluxMiniCluster
+from flux_minicluster.broker import fluxfacts
+from flux_minicluster.broker.certificate import certificate_text
 from flux_minicluster.cli import main
 from flux_minicluster.program import run
 from flux_minicluster.testing import RecordingMocks, is_secret_value, run_under_mocks

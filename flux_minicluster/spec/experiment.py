@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 
-from .. import fluxfacts
-from ..certificate import parse_certificate
+from ..broker import fluxfacts
+from ..broker.certificate import parse_certificate
 from ..errors import SpecError, problems_from_validation_error, raise_rule_errors
 from . import fit
 from .base import SpecModel

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from .. import fluxfacts
+from ..broker import fluxfacts
 from ..catalog import allocatable, gpus
 from ..catalog.quantities import GIB, quantity_value
 from ..catalog.storage import GKE_STORAGE_CLASSES

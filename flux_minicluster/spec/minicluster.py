@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .. import fluxfacts
-from ..broker_config import check_broker_config, shell_expanded_characters
+from ..broker import fluxfacts
+from ..broker.config import check_broker_config, shell_expanded_characters
 from ..errors import Location, raise_rule_errors
 from .base import AbsolutePath, DnsLabel, Labels, Quantity, SpecModel, check_dns_label
 
