@@ -14,9 +14,9 @@ import pulumi_kubernetes as k8s
 
 from . import names
 from .catalog.locations import parse_cluster
-from .kubeconfig import gke_kubeconfig
+from .gke.kubeconfig import gke_kubeconfig
+from .gke.nodepool import node_pool_args
 from .lifecycle import LIFECYCLE, NODE_POOL
-from .nodepool_args import node_pool_args
 from .spec import ExperimentSpec
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .broker import fluxfacts
-from .placement import container_resources, node_selector, tolerations
+from .gke.placement import container_resources, node_selector, tolerations
 from .spec import Container, ExperimentSpec, Volume
 
 

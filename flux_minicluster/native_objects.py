@@ -23,7 +23,7 @@ from typing import Any
 
 from .broker import fluxfacts
 from .entrypoint import entrypoint_script, init_script, ready_script
-from .placement import container_resources, node_selector, tolerations
+from .gke.placement import container_resources, node_selector, tolerations
 from .spec import Container, ExperimentSpec, Volume
 
 #: Annotations the Pulumi Kubernetes provider reads on an object's inputs.

@@ -17,9 +17,9 @@ import yaml
 from . import names
 from .broker import fluxfacts
 from .broker.certificate import SECRET_BYTES, certificate_text
+from .gke.nodepool import node_pool_args
 from .kubernetes_objects import PATCH_ROLES, kubernetes_objects
 from .lifecycle import NODE_POOL, OPERATOR
-from .nodepool_args import node_pool_args
 from .operator_manifest import CRD_KIND, object_suffix, operator_objects
 from .spec import ExperimentSpec
 

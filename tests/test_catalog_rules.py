@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from flux_minicluster import SpecError, load_spec
-from flux_minicluster.placement import container_resources
+from flux_minicluster.gke.placement import container_resources
 from flux_minicluster.spec import NodePoolSpec
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from flux_minicluster import SpecError, load_spec
-from flux_minicluster.nodepool_args import node_pool_args
+from flux_minicluster.gke.nodepool import node_pool_args
 
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 

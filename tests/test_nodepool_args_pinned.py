@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flux_minicluster.nodepool_args import node_pool_args
+from flux_minicluster.gke.nodepool import node_pool_args
 from flux_minicluster.spec import NodePoolSpec
 
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"

@@ -9,7 +9,7 @@ import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
 from flux_minicluster import FluxMiniCluster
-from flux_minicluster.kubeconfig import gke_kubeconfig
+from flux_minicluster.gke.kubeconfig import gke_kubeconfig
 
 ZONE = "us-central1-a"
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .broker import fluxfacts
-from .spec import Container, ExperimentSpec
+from ..broker import fluxfacts
+from ..spec import Container, ExperimentSpec
 
 
 def node_selector(spec: ExperimentSpec) -> dict[str, str]:

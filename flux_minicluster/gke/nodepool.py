@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .broker import fluxfacts
-from .spec import NodePoolSpec
+from ..broker import fluxfacts
+from ..spec import NodePoolSpec
 
 _TAINT_EFFECT = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
 
