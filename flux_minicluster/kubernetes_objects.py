@@ -16,10 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .broker import fluxfacts
-from .broker.config import broker_config, broker_config_text
-from .minicluster_object import minicluster_object
-from .native_objects import (
+from .backends.native.objects import (
     SKIP_AWAIT_ANNOTATION,
     broker_job,
     config_map,
@@ -27,6 +24,9 @@ from .native_objects import (
     size_patch,
     waits_for_readiness,
 )
+from .broker import fluxfacts
+from .broker.config import broker_config, broker_config_text
+from .minicluster_object import minicluster_object
 from .spec import DataVolume, ExperimentSpec, MiniClusterSpec
 
 MANAGED_BY = "flux-minicluster"

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from flux_minicluster.entrypoint import (
+from flux_minicluster.backends.native.entrypoint import (
     broker_options,
     entrypoint_script,
     init_script,

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import shlex
 
-from .broker import fluxfacts
-from .spec import Container, MiniClusterSpec
+from ...broker import fluxfacts
+from ...spec import Container, MiniClusterSpec
 
 _SHEBANG = "#!/bin/sh\n"
 

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .broker import fluxfacts
+from ...broker import fluxfacts
+from ...gke.placement import container_resources, node_selector, tolerations
+from ...spec import Container, ExperimentSpec, Volume
 from .entrypoint import entrypoint_script, init_script, ready_script
-from .gke.placement import container_resources, node_selector, tolerations
-from .spec import Container, ExperimentSpec, Volume
 
 #: Annotations the Pulumi Kubernetes provider reads on an object's inputs.
 SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait"
