@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .backends.flux_operator.minicluster import minicluster_object
 from .backends.native.objects import (
     SKIP_AWAIT_ANNOTATION,
     broker_job,
@@ -26,7 +27,6 @@ from .backends.native.objects import (
 )
 from .broker import fluxfacts
 from .broker.config import broker_config, broker_config_text
-from .minicluster_object import minicluster_object
 from .spec import DataVolume, ExperimentSpec, MiniClusterSpec
 
 MANAGED_BY = "flux-minicluster"

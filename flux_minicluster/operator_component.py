@@ -13,8 +13,8 @@ import pulumi
 
 from . import names
 from ._kubernetes import register
+from .backends.flux_operator.manifest import CRD_KIND, object_suffix, operator_objects
 from .broker import fluxfacts
-from .operator_manifest import CRD_KIND, object_suffix, operator_objects
 
 
 class FluxOperator(pulumi.ComponentResource):

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from flux_minicluster.operator_manifest import minicluster_crd_schema
+from flux_minicluster.backends.flux_operator.manifest import minicluster_crd_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 STACKS_DIR = ROOT / "stacks"

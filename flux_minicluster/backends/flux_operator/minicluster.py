@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .broker import fluxfacts
-from .gke.placement import container_resources, node_selector, tolerations
-from .spec import Container, ExperimentSpec, Volume
+from ...broker import fluxfacts
+from ...gke.placement import container_resources, node_selector, tolerations
+from ...spec import Container, ExperimentSpec, Volume
 
 
 def install_certificate_command() -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .broker import fluxfacts
+from ...broker import fluxfacts
 
 CRD_KIND = "CustomResourceDefinition"
 
