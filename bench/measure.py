@@ -30,7 +30,7 @@ def evaluate(kind: str, argument: str | None) -> dict[str, Any]:
     if kind == "stack":
         import yaml
 
-        from flux_minicluster.program import run as program
+        from flux_minicluster.component.program import run as program
 
         config = yaml.safe_load(Path(str(argument)).read_text())["config"]
     elif kind == "handwritten":

@@ -181,7 +181,7 @@ def startup_section(runs: int) -> list[str]:
     for label, module in (
         ("`from pydantic import BaseModel` (the library that validates the spec)", "pydantic.main"),
         ("`from flux_minicluster import load_spec` (the spec and its rules)", "flux_minicluster.spec"),
-        ("`from flux_minicluster import FluxMiniCluster`", "flux_minicluster.component"),
+        ("`from flux_minicluster import FluxMiniCluster`", "flux_minicluster.component.minicluster"),
     ):
         results = repeat(runs, functools.partial(measure, "import", module))
         imports_gcp = any(r.report["pulumi_gcp_imported"] for r in results)

@@ -12,14 +12,14 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .component import FluxMiniCluster
+    from .component.minicluster import FluxMiniCluster
     from .errors import Problem, SpecError
     from .spec import ExperimentSpec, MiniClusterSpec, NodePoolSpec, load_spec
 
 #: Each public name and the submodule that defines it.
 _EXPORTS = {
     "ExperimentSpec": ".spec",
-    "FluxMiniCluster": ".component",
+    "FluxMiniCluster": ".component.minicluster",
     "MiniClusterSpec": ".spec",
     "NodePoolSpec": ".spec",
     "Problem": ".errors",

@@ -5,7 +5,7 @@ these types: names become camelCase, docstrings become descriptions. Python
 programs may use them too; a dict in stack spelling or an ``ExperimentSpec``
 works as well, and the spec models validate every value either way.
 
-Generated from the spec models by ``python -m flux_minicluster._gen_args``:
+Generated from the spec models by ``python -m flux_minicluster.component.gen_args``:
 edit the models in ``flux_minicluster/spec/`` and regenerate.
 """
 

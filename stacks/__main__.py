@@ -1,5 +1,5 @@
 """The experiment program: ``pulumi up`` with a stack from this folder."""
 
-from flux_minicluster.program import run
+from flux_minicluster.component.program import run
 
 run()

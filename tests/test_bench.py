@@ -11,8 +11,8 @@ from typing import Any
 import yaml
 from conftest import ROOT
 
+from flux_minicluster.component.program import run
 from flux_minicluster.names import COMPONENT_TYPE
-from flux_minicluster.program import run
 from flux_minicluster.testing import RecordingMocks, run_under_mocks
 
 sys.path.insert(0, str(ROOT / "bench"))

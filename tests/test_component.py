@@ -17,7 +17,7 @@ from conftest import CPU_CONFIG, ROOT, stack_files
 from flux_minicluster import FluxMiniCluster, SpecError
 from flux_minicluster.broker import fluxfacts
 from flux_minicluster.broker.certificate import certificate_text
-from flux_minicluster.program import run
+from flux_minicluster.component.program import run
 from flux_minicluster.testing import RANDOM_BYTES, is_secret_value, run_under_mocks
 
 NODE_POOL = "gcp:container/nodePool:NodePool"
@@ -331,7 +331,7 @@ def _modules_loaded_evaluating(stack: str, modules: list[str]) -> dict[str, bool
     """Evaluate a stack under mocks in a fresh interpreter; which of ``modules`` it loaded."""
     script = f"""
 import json, sys, yaml
-from flux_minicluster.program import run
+from flux_minicluster.component.program import run
 from flux_minicluster.testing import run_under_mocks
 config = yaml.safe_load(open({str(ROOT / "stacks" / f"Pulumi.{stack}.yaml")!r}))["config"]
 mocks, _ = run_under_mocks(run, config)

@@ -104,7 +104,7 @@ def test_render_into_a_folder_is_byte_identical_under_different_hash_seeds(tmp_p
 
 _DUMP = """
 import sys, yaml
-from flux_minicluster.program import run
+from flux_minicluster.component.program import run
 from flux_minicluster.testing import run_under_mocks
 config = yaml.safe_load(open(sys.argv[1]))["config"]
 mocks, _ = run_under_mocks(run, config)

@@ -18,7 +18,7 @@ from conftest import CPU_CONFIG, ROOT
 from flux_minicluster import FluxMiniCluster
 from flux_minicluster.args import Container, FluxMiniClusterArgs, MiniCluster, NodePool
 from flux_minicluster.broker.certificate import certificate_text
-from flux_minicluster.provider import COMPUTED_CLUSTER, FluxMiniClusterProvider
+from flux_minicluster.component.provider import COMPUTED_CLUSTER, FluxMiniClusterProvider
 from flux_minicluster.testing import is_secret_value, run_under_mocks
 
 TOKEN = "flux-minicluster:index:FluxMiniCluster"

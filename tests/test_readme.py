@@ -14,8 +14,8 @@ import yaml
 from conftest import ROOT
 
 from flux_minicluster import load_spec
+from flux_minicluster.component.program import run
 from flux_minicluster.endpoint import lead_broker
-from flux_minicluster.program import run
 from flux_minicluster.testing import run_under_mocks
 
 README = (ROOT / "README.md").read_text()

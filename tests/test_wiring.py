@@ -23,7 +23,7 @@ from flux_minicluster import FluxMiniCluster
 from flux_minicluster.broker import fluxfacts
 from flux_minicluster.broker.certificate import certificate_text
 from flux_minicluster.cli import main
-from flux_minicluster.program import run
+from flux_minicluster.component.program import run
 from flux_minicluster.testing import RecordingMocks, is_secret_value, run_under_mocks
 
 SECRET = "kubernetes:core/v1:Secret"

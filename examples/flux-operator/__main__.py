@@ -17,7 +17,7 @@ miniclusters.flux-framework.org`` once no experiment uses it.
 import pulumi
 import pulumi_kubernetes as k8s
 
-from flux_minicluster.operator_component import FluxOperator
+from flux_minicluster.component.flux_operator import FluxOperator
 
 config = pulumi.Config()
 provider = k8s.Provider("cluster", context=config.get("context") or "kind-flux")

@@ -28,9 +28,9 @@ from pulumi.provider.experimental.analyzer import Analyzer, ComponentDefinition
 from pulumi.provider.experimental.component import ComponentProvider
 from pulumi.provider.server import ComponentInitError
 
-from . import names
-from .component import FluxMiniCluster
-from .errors import SpecError
+from .. import names
+from ..errors import SpecError
+from .minicluster import FluxMiniCluster
 
 #: The package name, as in the component's type token ``flux-minicluster:index:FluxMiniCluster``.
 PACKAGE_NAME = names.COMPONENT_TYPE.split(":")[0]
@@ -44,7 +44,7 @@ COMPUTED_INPUTS: dict[tuple[str, ...], str] = {
 COMPUTED_CLUSTER = "computed-by-the-program"
 #: Outputs and inputs the schema marks secret, so every SDK keeps them secret.
 SECRET_PROPERTIES = {"properties": ("certificate",), "inputProperties": ("curveCertificate",)}
-_PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
+_PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 
 
 def package_version() -> str:

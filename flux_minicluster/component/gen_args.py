@@ -5,8 +5,8 @@ read pydantic models. This turns each spec model into a ``TypedDict`` whose
 fields are ``pulumi.Input`` types with the field's description as docstring,
 so the models stay the one place where a setting is declared::
 
-    python -m flux_minicluster._gen_args          # rewrite args.py
-    python -m flux_minicluster._gen_args --check  # exit 1 when args.py is stale
+    python -m flux_minicluster.component.gen_args          # rewrite args.py
+    python -m flux_minicluster.component.gen_args --check  # exit 1 when args.py is stale
 
 A test regenerates the module in memory and compares it with the committed one.
 """
@@ -25,9 +25,9 @@ from pulumi.provider.experimental.util import camel_case
 from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 
-from .spec import ExperimentSpec
+from ..spec import ExperimentSpec
 
-ARGS_PATH = Path(__file__).with_name("args.py")
+ARGS_PATH = Path(__file__).resolve().parents[1] / "args.py"
 ROOT_NAME = "FluxMiniClusterArgs"
 ROOT_DOC = "Arguments of ``FluxMiniCluster``: one experiment, keyed as in a stack's configuration."
 #: Scalar Python types and the name they are written with.
@@ -145,7 +145,7 @@ these types: names become camelCase, docstrings become descriptions. Python
 programs may use them too; a dict in stack spelling or an ``ExperimentSpec``
 works as well, and the spec models validate every value either way.
 
-Generated from the spec models by ``python -m flux_minicluster._gen_args``:
+Generated from the spec models by ``python -m flux_minicluster.component.gen_args``:
 edit the models in ``flux_minicluster/spec/`` and regenerate.
 """
 
@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     if options.check:
         stale = ARGS_PATH.read_text(encoding="utf-8") != text
         if stale:
-            print(f"{ARGS_PATH} is stale: run python -m flux_minicluster._gen_args", file=sys.stderr)
+            print(f"{ARGS_PATH} is stale: run python -m flux_minicluster.component.gen_args", file=sys.stderr)
         return 1 if stale else 0
     ARGS_PATH.write_text(text, encoding="utf-8")
     return 0

@@ -15,17 +15,17 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_random as random
 
-from . import names
-from ._kubernetes import register
-from .args import ComponentArgs
-from .broker import fluxfacts
-from .broker.certificate import SECRET_BYTES, certificate_text
-from .endpoint import lead_broker
-from .kubernetes_objects import JOB, MINICLUSTER, NAMESPACE, PATCH_ROLES, SIZE, kubernetes_objects
-from .lifecycle import LIFECYCLE, NODE_POOL, OPERATOR
-from .operator_component import FluxOperator
+from .. import names
+from ..args import ComponentArgs
+from ..broker import fluxfacts
+from ..broker.certificate import SECRET_BYTES, certificate_text
+from ..endpoint import lead_broker
+from ..kubernetes_objects import JOB, MINICLUSTER, NAMESPACE, PATCH_ROLES, SIZE, kubernetes_objects
+from ..lifecycle import LIFECYCLE, NODE_POOL, OPERATOR
+from ..spec import ExperimentSpec, load_spec
+from .flux_operator import FluxOperator
 from .outputs import LeadBrokerEndpoint, lead_broker_endpoint
-from .spec import ExperimentSpec, load_spec
+from .resources import register
 
 
 class FluxMiniCluster(pulumi.ComponentResource):
@@ -82,7 +82,7 @@ class FluxMiniCluster(pulumi.ComponentResource):
 
         node_pool = None
         if spec.node_pool is not None:
-            from ._gke import gke_kubernetes_provider, node_pool_resource
+            from .gke import gke_kubernetes_provider, node_pool_resource
 
             node_pool = outside[NODE_POOL] = node_pool_resource(
                 self, name, spec, cluster=cluster, extra=node_pool_options

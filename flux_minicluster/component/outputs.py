@@ -9,8 +9,8 @@ languages.
 from collections.abc import Mapping
 from typing import TypedDict
 
-from .endpoint import LeadBroker
-from .names import camel_case
+from ..endpoint import LeadBroker
+from ..names import camel_case
 
 
 class LeadBrokerEndpoint(TypedDict):

@@ -12,12 +12,12 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
-from . import names
-from .catalog.locations import parse_cluster
-from .gke.kubeconfig import gke_kubeconfig
-from .gke.nodepool import node_pool_args
-from .lifecycle import LIFECYCLE, NODE_POOL
-from .spec import ExperimentSpec
+from .. import names
+from ..catalog.locations import parse_cluster
+from ..gke.kubeconfig import gke_kubeconfig
+from ..gke.nodepool import node_pool_args
+from ..lifecycle import LIFECYCLE, NODE_POOL
+from ..spec import ExperimentSpec
 
 
 def node_pool_resource(

@@ -11,10 +11,10 @@ from typing import Any
 
 import pulumi
 
-from . import names
-from .errors import Problem, SpecError
+from .. import names
+from ..errors import Problem, SpecError
+from ..stackconfig import CONFIG_NAMESPACE, PLAINTEXT_CERTIFICATE, StackConfig, spec_from_config
 from .outputs import camel_case_keys
-from .stackconfig import CONFIG_NAMESPACE, PLAINTEXT_CERTIFICATE, StackConfig, spec_from_config
 
 #: Keys of the stack configuration, except the secret certificate.
 CONFIG_KEYS = ("nodePool", "miniCluster", "operator", "kubernetes")
@@ -46,7 +46,7 @@ def run() -> None:
         # RunError: Pulumi prints the message alone, without a Python traceback.
         raise pulumi.RunError(str(error)) from None
 
-    from .component import FluxMiniCluster
+    from .minicluster import FluxMiniCluster
 
     opts = None
     if spec.kubernetes is not None:

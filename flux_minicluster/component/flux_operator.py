@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import pulumi
 
-from . import names
-from ._kubernetes import register
-from .backends.flux_operator.manifest import CRD_KIND, object_suffix, operator_objects
-from .broker import fluxfacts
+from .. import names
+from ..backends.flux_operator.manifest import CRD_KIND, object_suffix, operator_objects
+from ..broker import fluxfacts
+from .resources import register
 
 
 class FluxOperator(pulumi.ComponentResource):
