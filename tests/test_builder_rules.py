@@ -17,9 +17,9 @@ from flux_minicluster import lifecycle, names
 from flux_minicluster.backends.flux_operator.manifest import minicluster_crd_schema, operator_objects
 from flux_minicluster.broker.certificate import certificate_text, parse_certificate, public_key_for
 from flux_minicluster.broker.config import broker_config, check_broker_config, shell_expanded_characters
+from flux_minicluster.cli.render import REDACTED, RenderedResource, rendered_resources, to_yaml
 from flux_minicluster.endpoint import lead_broker
 from flux_minicluster.kubernetes_objects import effective_broker_config
-from flux_minicluster.render import REDACTED, RenderedResource, rendered_resources, to_yaml
 from flux_minicluster.spec import ExperimentSpec, load_spec
 
 # RFC 7748 section 6.1: Alice's X25519 secret key and public key.

@@ -17,7 +17,7 @@ import yaml
 from conftest import ROOT, STACKS_DIR
 
 from flux_minicluster import stackconfig
-from flux_minicluster.cli import OUTPUT_MANIFEST, main
+from flux_minicluster.cli.main import OUTPUT_MANIFEST, main
 from flux_minicluster.errors import SpecError
 from flux_minicluster.stackconfig import spec_from_config
 

@@ -20,14 +20,14 @@ from conftest import CPU_CONFIG, ROOT, stack_files
 
 from flux_minicluster import FluxMiniCluster, load_spec
 from flux_minicluster.broker.certificate import certificate_text
+from flux_minicluster.cli.render import rendered_resources
+from flux_minicluster.cli.update_plan import changed_paths
 from flux_minicluster.component.flux_operator import FluxOperator
 from flux_minicluster.component.program import run
 from flux_minicluster.kubernetes_objects import CERTIFICATE, CONFIG, JOB, SIZE, kubernetes_objects
 from flux_minicluster.lifecycle import LIFECYCLE, replaced_by
-from flux_minicluster.render import rendered_resources
 from flux_minicluster.stackconfig import read_stack
 from flux_minicluster.testing import is_secret_value, run_under_mocks
-from flux_minicluster.update_plan import changed_paths
 
 CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
 

@@ -16,7 +16,7 @@ from flux_minicluster.broker import fluxfacts
 from flux_minicluster.broker.certificate import certificate_text, parse_certificate, public_key_for
 from flux_minicluster.catalog.machines import MACHINE_TYPES
 from flux_minicluster.catalog.quantities import quantity_value
-from flux_minicluster.render import rendered_resources
+from flux_minicluster.cli.render import rendered_resources
 
 MACHINES = ["c2d-standard-112", "c3-standard-88", "h3-standard-88", "n2-standard-32", "g2-standard-24", "a2-highgpu-8g"]
 names = st.from_regex(r"\A[a-z][a-z0-9]{0,10}(-[a-z0-9]{1,8})?\Z")

@@ -15,7 +15,7 @@ from schema_checks import validate_core_object, validate_minicluster
 
 from flux_minicluster.broker import fluxfacts
 from flux_minicluster.broker.certificate import parse_certificate
-from flux_minicluster.cli import DEFAULT_STACK, OUTPUT_MANIFEST, main
+from flux_minicluster.cli.main import DEFAULT_STACK, OUTPUT_MANIFEST, main
 
 
 def render(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:

@@ -7,11 +7,11 @@ from __future__ import annotations
 import hashlib
 
 from flux_minicluster import load_spec
+from flux_minicluster.cli.render import RenderedResource, certificate_stand_in, rendered_resources
+from flux_minicluster.cli.update_plan import changed_paths, describe, plan_update
 from flux_minicluster.endpoint import lead_broker
 from flux_minicluster.lifecycle import OPERATOR, kubernetes_replaces, lifecycle_of
 from flux_minicluster.names import camel_case
-from flux_minicluster.render import RenderedResource, certificate_stand_in, rendered_resources
-from flux_minicluster.update_plan import changed_paths, describe, plan_update
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 

@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .kubernetes_objects import DATA_VOLUME, NAMESPACE
-from .lifecycle import lifecycle_of, replaced_by
+from ..kubernetes_objects import DATA_VOLUME, NAMESPACE
+from ..lifecycle import lifecycle_of, replaced_by
 from .render import RenderedResource, to_yaml
 
 Action = Literal["create", "update", "replace", "delete"]

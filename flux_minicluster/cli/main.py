@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
-from .errors import SpecError
+from ..errors import SpecError
+from ..stack_history import RevisionError, stack_at_revision
+from ..stack_schema import stack_file_schema
+from ..stackconfig import STDIN, StackFile, find_project, read_stack
 from .render import ENCRYPTED, RenderedResource, certificate_stand_in, render_stream, rendered_resources, to_yaml
-from .stack_history import RevisionError, stack_at_revision
-from .stack_schema import stack_file_schema
-from .stackconfig import STDIN, StackFile, find_project, read_stack
 from .update_plan import describe, plan_update
 
 DEFAULT_STACK = "stacks/Pulumi.lammps-cpu.yaml"
@@ -254,7 +254,3 @@ def _discard_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError, AttributeError):
         pass  # not a real file (captured output): nothing left to flush
-
-
-if __name__ == "__main__":
-    sys.exit(main())

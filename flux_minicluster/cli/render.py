@@ -14,14 +14,14 @@ from typing import Any
 
 import yaml
 
-from . import names
-from .backends.flux_operator.manifest import CRD_KIND, object_suffix, operator_objects
-from .broker import fluxfacts
-from .broker.certificate import SECRET_BYTES, certificate_text
-from .gke.nodepool import node_pool_args
-from .kubernetes_objects import PATCH_ROLES, kubernetes_objects
-from .lifecycle import NODE_POOL, OPERATOR
-from .spec import ExperimentSpec
+from .. import names
+from ..backends.flux_operator.manifest import CRD_KIND, object_suffix, operator_objects
+from ..broker import fluxfacts
+from ..broker.certificate import SECRET_BYTES, certificate_text
+from ..gke.nodepool import node_pool_args
+from ..kubernetes_objects import PATCH_ROLES, kubernetes_objects
+from ..lifecycle import NODE_POOL, OPERATOR
+from ..spec import ExperimentSpec
 
 REDACTED = "<redacted: the CURVE certificate holds the secret key; render with --show-secrets>"
 KEPT_ON_DESTROY = "kept on pulumi destroy"
