@@ -16,10 +16,10 @@ import pytest
 import yaml
 from conftest import ROOT, STACKS_DIR
 
-from flux_minicluster import stackconfig
 from flux_minicluster.cli.main import OUTPUT_MANIFEST, main
 from flux_minicluster.errors import SpecError
-from flux_minicluster.stackconfig import spec_from_config
+from flux_minicluster.stackfile import reader as stackconfig
+from flux_minicluster.stackfile.reader import spec_from_config
 
 KIND_LOCAL = STACKS_DIR / "Pulumi.kind-local.yaml"
 LAMMPS = STACKS_DIR / "Pulumi.lammps-cpu.yaml"

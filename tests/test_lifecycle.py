@@ -26,7 +26,7 @@ from flux_minicluster.component.flux_operator import FluxOperator
 from flux_minicluster.component.program import run
 from flux_minicluster.kubernetes_objects import CERTIFICATE, CONFIG, JOB, SIZE, kubernetes_objects
 from flux_minicluster.lifecycle import LIFECYCLE, replaced_by
-from flux_minicluster.stackconfig import read_stack
+from flux_minicluster.stackfile.reader import read_stack
 from flux_minicluster.testing import is_secret_value, run_under_mocks
 
 CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"

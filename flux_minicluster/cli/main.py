@@ -16,9 +16,9 @@ from importlib import metadata
 from pathlib import Path
 
 from ..errors import SpecError
-from ..stack_history import RevisionError, stack_at_revision
-from ..stack_schema import stack_file_schema
-from ..stackconfig import STDIN, StackFile, find_project, read_stack
+from ..stackfile.history import RevisionError, stack_at_revision
+from ..stackfile.reader import STDIN, StackFile, find_project, read_stack
+from ..stackfile.schema import stack_file_schema
 from .render import ENCRYPTED, RenderedResource, certificate_stand_in, render_stream, rendered_resources, to_yaml
 from .update_plan import describe, plan_update
 

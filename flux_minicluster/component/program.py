@@ -13,7 +13,7 @@ import pulumi
 
 from .. import names
 from ..errors import Problem, SpecError
-from ..stackconfig import CONFIG_NAMESPACE, PLAINTEXT_CERTIFICATE, StackConfig, spec_from_config
+from ..stackfile.reader import CONFIG_NAMESPACE, PLAINTEXT_CERTIFICATE, StackConfig, spec_from_config
 from .outputs import camel_case_keys
 
 #: Keys of the stack configuration, except the secret certificate.

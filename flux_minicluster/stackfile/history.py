@@ -10,7 +10,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from .stackconfig import StackFile, parse_stack
+from .reader import StackFile, parse_stack
 
 
 class RevisionError(Exception):

@@ -28,9 +28,9 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 from pydantic_core import ErrorDetails
 
-from .errors import Location, Problem, SpecError, format_location, raise_rule_errors
-from .spec import ExperimentSpec
-from .spec.base import SpecModel
+from ..errors import Location, Problem, SpecError, format_location, raise_rule_errors
+from ..spec import ExperimentSpec
+from ..spec.base import SpecModel
 from .yamllines import KeyPath, LocatedYaml, load_located
 
 CONFIG_NAMESPACE = "flux-minicluster"
