@@ -18,8 +18,8 @@ from conftest import ROOT, STACKS_DIR
 
 from flux_minicluster.cli.main import OUTPUT_MANIFEST, main
 from flux_minicluster.errors import SpecError
-from flux_minicluster.stackfile import reader as stackconfig
-from flux_minicluster.stackfile.reader import spec_from_config
+from flux_minicluster.stackfile import validation
+from flux_minicluster.stackfile.validation import spec_from_config
 
 KIND_LOCAL = STACKS_DIR / "Pulumi.kind-local.yaml"
 LAMMPS = STACKS_DIR / "Pulumi.lammps-cpu.yaml"
@@ -418,7 +418,7 @@ def test_pulumi_program_path_reports_every_problem_without_a_file() -> None:
 
 def test_one_pass_alone_would_hide_the_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # What the passes are for: with a single pass the rule goes unreported.
-    monkeypatch.setattr(stackconfig, "_MAX_PASSES", 1)
+    monkeypatch.setattr(validation, "_MAX_PASSES", 1)
     values = {key.partition(":")[2]: value for key, value in yaml.safe_load(POOL_TOO_SMALL)["config"].items()}
     values["operator"] = {"image": 0.2}
     with pytest.raises(SpecError) as raised:

@@ -22,7 +22,7 @@ from conftest import BAD_STACKS_DIR, CPU_CONFIG, ROOT, stack_files
 from pydantic import ValidationError
 
 from flux_minicluster.cli import main
-from flux_minicluster.stackfile.reader import StackConfig
+from flux_minicluster.spec.stack import StackConfig
 
 SCHEMA_FILE = ROOT / "schema" / "stack.schema.json"
 MODELINE = re.compile(r"^# yaml-language-server: \$schema=(?P<target>\S+)$")

@@ -20,7 +20,7 @@ import yaml
 from conftest import ROOT
 from pydantic import BaseModel, Field, SecretStr
 
-from flux_minicluster.component import gen_args as _gen_args
+from flux_minicluster.component import gen_args
 from flux_minicluster.component.gen_args import GeneratorError, type_name, typed_dicts
 from flux_minicluster.component.provider import FluxMiniClusterProvider
 from flux_minicluster.endpoint import LeadBroker
@@ -232,7 +232,7 @@ def test_the_schema_names_every_key_the_readme_documents(schema: dict[str, Any])
 
 
 def test_committed_args_module_matches_the_spec_models() -> None:
-    assert _gen_args.ARGS_PATH.read_text() == _gen_args.generate(), (
+    assert gen_args.ARGS_PATH.read_text() == gen_args.generate(), (
         "flux_minicluster/args.py is stale: run python -m flux_minicluster.component.gen_args"
     )
 

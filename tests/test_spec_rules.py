@@ -8,7 +8,7 @@ import pytest
 
 from flux_minicluster import SpecError, load_spec
 from flux_minicluster.spec import Toleration
-from flux_minicluster.stackfile.reader import spec_from_config
+from flux_minicluster.stackfile.validation import spec_from_config
 
 
 def problems(config: dict[str, Any]) -> dict[str, str]:

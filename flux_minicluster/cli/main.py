@@ -17,7 +17,8 @@ from pathlib import Path
 
 from ..errors import SpecError
 from ..stackfile.history import RevisionError, stack_at_revision
-from ..stackfile.reader import STDIN, StackFile, find_project, read_stack
+from ..stackfile.lookup import STDIN, find_project
+from ..stackfile.reader import StackFile, read_stack
 from ..stackfile.schema import stack_file_schema
 from .render import ENCRYPTED, RenderedResource, certificate_stand_in, render_stream, rendered_resources, to_yaml
 from .update_plan import describe, plan_update

@@ -13,7 +13,8 @@ import pulumi
 
 from .. import names
 from ..errors import Problem, SpecError
-from ..stackfile.reader import CONFIG_NAMESPACE, PLAINTEXT_CERTIFICATE, StackConfig, spec_from_config
+from ..spec.stack import CONFIG_NAMESPACE, PLAINTEXT_CERTIFICATE, StackConfig
+from ..stackfile.validation import spec_from_config
 from .outputs import camel_case_keys
 
 #: Keys of the stack configuration, except the secret certificate.

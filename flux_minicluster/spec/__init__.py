@@ -13,6 +13,7 @@ from .minicluster import (
     Volume,
 )
 from .nodepool import Gpu, NodePoolSpec, Reservation, Taint
+from .stack import KubernetesTarget, StackConfig
 
 __all__ = [
     "Commands",
@@ -21,12 +22,14 @@ __all__ = [
     "ExperimentSpec",
     "FluxOptions",
     "Gpu",
+    "KubernetesTarget",
     "MiniClusterSpec",
     "NodePoolSpec",
     "OperatorSpec",
     "PodOptions",
     "Reservation",
     "Resources",
+    "StackConfig",
     "Taint",
     "Toleration",
     "Volume",

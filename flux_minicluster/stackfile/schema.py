@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .reader import CONFIG_NAMESPACE, SECRET_KEYS, StackConfig
+from ..spec.stack import CONFIG_NAMESPACE, SECRET_KEYS, StackConfig
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
