@@ -140,7 +140,7 @@ def main() -> None:
         data={name: (FILES / name).read_text() for name in ("broker.toml", "entrypoint.sh", "init.sh", "ready.sh")},
         opts=on_cluster(depends_on=[namespace]),
     )
-    service = k8s.core.v1.Service(  # type: ignore[call-overload]
+    service = k8s.core.v1.Service(
         "experiment-service",
         metadata={"name": "lammps", "namespace": "lammps", "labels": LABELS},
         spec={
@@ -170,7 +170,7 @@ def main() -> None:
         "labelSelector": {"matchLabels": {"job-name": "lammps"}},
         "topologyKey": "kubernetes.io/hostname",
     }
-    job = k8s.batch.v1.Job(  # type: ignore[call-overload]
+    job = k8s.batch.v1.Job(
         "experiment-job",
         metadata={
             "name": "lammps",

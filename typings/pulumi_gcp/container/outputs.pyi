@@ -1,0 +1,3 @@
+class GetClusterMasterAuthResult:
+    @property
+    def cluster_ca_certificate(self) -> str: ...

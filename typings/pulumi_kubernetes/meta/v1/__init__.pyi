@@ -1,0 +1,4 @@
+from typing import Any
+
+class ObjectMetaArgs:
+    def __init__(self, **kwargs: Any) -> None: ...
