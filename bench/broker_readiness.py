@@ -47,7 +47,7 @@ def one_instance(size: int, flux_core: Path) -> tuple[float, float]:
         for index in range(size):
             box.start(index)
         if not wait_until(lambda: all(box.ready(i) for i in range(size)), TIMEOUT_SECONDS):
-            raise SystemExit(f"the instance did not form in {TIMEOUT_SECONDS} s:\n{box.log(0)}")
+            raise SystemExit(f"the instance did not form in {TIMEOUT_SECONDS} s:\n{box.logs()}")
         ready = time.monotonic() - started
         flux = in_pod(lead_broker(spec.mini_cluster).flux_command)
         begun = time.monotonic()

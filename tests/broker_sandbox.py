@@ -1,21 +1,29 @@
 """Run a native MiniCluster's generated scripts, unmodified, on real Flux brokers.
 
-Each rank is a pod stand-in: its own UTS namespace (hostname ``NAME-i``) and
-mount namespace, in which
+Each container of a pod is a process tree in its own UTS namespace (hostname
+``NAME-i``) and mount namespace, whose root is built inside that namespace
+alone, as a container's is:
 
-- ``/mnt/flux`` is the rank's own empty directory (the pod's emptyDir),
-- ``/flux_minicluster/config`` and ``/flux_minicluster/curve`` hold the
-  ConfigMap and the Secret laid out as the kubelet mounts them (each key a
-  symlink into a ``..data`` directory; the Secret's file with the volume's
-  mode),
-- ``/opt`` is the rank's own directory; for the init container it holds a
-  view image's layout (``/opt/views/._view/<hash>``) that points at a local
-  flux-core install.
+- a tmpfs, with the host's system folders (``/usr``, ``/etc`` ...) bound in
+  read-only, and the flux-core build at its own path;
+- ``/mnt/flux``, ``/tmp`` and ``/opt``: the pod's own folders (its emptyDir,
+  and the image's writable layer);
+- ``/flux_minicluster/config`` and ``/flux_minicluster/curve``: the ConfigMap
+  and the Secret laid out as the kubelet mounts them (each key a symlink into
+  a ``..data`` directory; the Secret's file with the volume's mode);
+- ``/etc/hosts`` and ``/etc/resolv.conf``: the sandbox's own, where the pods'
+  cluster DNS names resolve.
 
-All ranks share one network namespace made for the sandbox, where ``eth0``
-has an address from TEST-NET-1 and the pods' cluster DNS names resolve to it
-(``/etc/netns/<ns>/hosts``). No traffic leaves that namespace. Every wait is
-bounded, and ``close`` kills every process group it started, by pid.
+For the init container, ``/opt`` holds a view image's layout
+(``/opt/views/._view/<hash>``) that points at the flux-core build.
+
+All pods share one network namespace that the sandbox creates without a name
+(it lives as long as a holder process), where ``eth0`` has an address from
+TEST-NET-1; no traffic leaves it. Nothing is written outside the sandbox's
+temporary folder: no mount point, ``/etc/netns`` or ``/run/netns`` entry on
+the host, so any number of sandboxes, of the same MiniCluster or not, run side
+by side. Every wait is bounded (and stretched while the machine is loaded),
+and ``close`` kills every process group it started, by pid.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from flux_minicluster.broker import fluxfacts
 from flux_minicluster.broker.certificate import certificate_text
@@ -39,7 +48,14 @@ from flux_minicluster.spec import ExperimentSpec
 #: Where the tests look for flux-core, built by tools/flux-core.sh.
 DEFAULT_FLUX_CORE = Path.home() / ".cache" / "flux-minicluster" / "flux-core-0.88.0"
 SANDBOX_ADDRESS = "192.0.2.1"  # TEST-NET-1, only inside the sandbox's namespace
-MOUNT_POINTS = ("/mnt/flux", "/flux_minicluster/config", "/flux_minicluster/curve")
+#: What a container runtime gives a process: a plain PATH and HOME, nothing of the test's own environment.
+POD_ENVIRONMENT = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root"}
+#: Host folders a pod sees as they are (kernel interfaces), and folders it gets of its own.
+_KERNEL = ("proc", "sys", "dev")
+_POD_OWN = ("mnt", "opt", "tmp", "root", "flux_minicluster", "lost+found")
+_SYSTEM = ("usr", "etc", "var", "run", "bin", "sbin", "lib", "lib64")
+#: How far waits stretch on a loaded machine, at most.
+_MAX_STRETCH = 4.0
 
 
 def flux_core_prefix() -> tuple[Path | None, str]:
@@ -50,12 +66,26 @@ def flux_core_prefix() -> tuple[Path | None, str]:
         return None, "tools/flux-core.sh could not build flux-core here (see its message)"
     if os.geteuid() != 0:
         return None, "needs root for network, UTS and mount namespaces"
-    for tool in ("ip", "unshare", "nsenter", "mount"):
+    for tool in ("ip", "unshare", "nsenter", "mount", "chroot"):
         if shutil.which(tool) is None:
-            return None, f"needs {tool} (iproute2, util-linux)"
+            return None, f"needs {tool} (iproute2, util-linux, coreutils)"
     if not (prefix / "bin" / "flux").exists():
         return None, f"no flux-core at {prefix}; build it with tools/flux-core.sh and set FLUX_CORE_PREFIX"
     return prefix, ""
+
+
+def real_brokers() -> tuple[Path | None, Any]:
+    """The flux-core build and the mark that skips a test module without one.
+
+    Under CI a missing build is an error, not a skip: a skipped test on real
+    brokers proves nothing.
+    """
+    import pytest
+
+    prefix, why = flux_core_prefix()
+    if prefix is None and os.environ.get("CI") == "true":
+        raise RuntimeError(f"CI must run the tests on real brokers: {why}")
+    return prefix, pytest.mark.skipif(prefix is None, reason=why)
 
 
 def lay_out_volume(root: Path, files: Mapping[str, str], mode: int) -> None:
@@ -69,6 +99,24 @@ def lay_out_volume(root: Path, files: Mapping[str, str], mode: int) -> None:
     (root / "..data").symlink_to(data.name)
     for key in files:
         (root / key).symlink_to(f"..data/{key}")
+
+
+def load_stretch() -> float:
+    """How much slower than idle this machine is now: the run queue per core, at least 1."""
+    load = os.getloadavg()[0] / (os.cpu_count() or 1)
+    return min(max(1.0, load), _MAX_STRETCH)
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 0.25) -> bool:
+    """Poll ``condition`` until it holds or ``timeout`` seconds pass, ``timeout``
+    being what an idle machine needs: the wait stretches while the machine is
+    loaded, up to a bound."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout * load_stretch():
+        if condition():
+            return True
+        time.sleep(interval)
+    return condition()
 
 
 @dataclass
@@ -92,12 +140,11 @@ class Sandbox:
     flux_core: Path
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="flux-sandbox-")))
     ranks: dict[int, Rank] = field(default_factory=dict)
-    netns: str = field(default_factory=lambda: f"fluxmc{os.getpid()}x{time.monotonic_ns() % 100000}")
-    _created_mount_points: list[Path] = field(default_factory=list)
+    _network: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Sandbox:
         try:
-            self._network()
+            self._make_network()
             self._volumes()
         except BaseException:
             self.close()
@@ -107,25 +154,35 @@ class Sandbox:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _network(self) -> None:
-        ns = self.netns
-        _run(["ip", "netns", "add", ns])
-        _run(["ip", "-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name", "eth1"])
-        _run(["ip", "-n", ns, "addr", "add", f"{SANDBOX_ADDRESS}/24", "dev", "eth0"])
-        for link in ("lo", "eth0", "eth1"):
-            _run(["ip", "-n", ns, "link", "set", link, "up"])
+    @property
+    def netns(self) -> str:
+        """The network namespace of every pod, as a path nsenter takes."""
+        assert self._network is not None
+        return f"/proc/{self._network.pid}/ns/net"
+
+    def _make_network(self) -> None:
+        # A namespace with no name: it lives while its holder sleeps.
+        self._network = subprocess.Popen(
+            ["unshare", "--net", "--", "sleep", "infinity"], start_new_session=True, stdin=subprocess.DEVNULL
+        )
+        own = os.stat("/proc/self/ns/net").st_ino
+        if not wait_until(lambda: os.stat(self.netns).st_ino != own, 10):
+            raise RuntimeError("the sandbox's network namespace did not come up")
+        for command in (
+            "ip link add eth0 type veth peer name eth1",
+            f"ip addr add {SANDBOX_ADDRESS}/24 dev eth0",
+            "ip link set lo up",
+            "ip link set eth0 up",
+            "ip link set eth1 up",
+        ):
+            _run(["nsenter", f"--net={self.netns}", *command.split()])
         hosts = ["127.0.0.1 localhost"]
         hosts += [f"{SANDBOX_ADDRESS} {self.name}-{i}.{self.service_domain}" for i in range(self.max_size)]
-        etc = Path("/etc/netns") / ns
-        etc.mkdir(parents=True, exist_ok=True)
-        (etc / "hosts").write_text("\n".join(hosts) + "\n", encoding="utf-8")
+        (self.root / "hosts").write_text("\n".join(hosts) + "\n", encoding="utf-8")
+        # No resolver answers inside the namespace: every name is in hosts.
+        (self.root / "resolv.conf").write_text("nameserver 127.0.0.1\n", encoding="utf-8")
 
     def _volumes(self) -> None:
-        for point in MOUNT_POINTS:
-            path = Path(point)
-            if not path.exists():
-                path.mkdir(parents=True)
-                self._created_mount_points.append(path)
         lay_out_volume(self.root / "config", self.config_map, 0o644)
         self.replace_secret(self.secret)
         # A view image's layout whose entries point at the local flux-core.
@@ -142,66 +199,125 @@ class Sandbox:
         lay_out_volume(target, secret, self.secret_mode)
         return target
 
-    def _binds(self, index: int, opt: Path, curve: str) -> str:
+    def _container_root(self, index: int, container: str, opt: Path, curve: str) -> str:
+        """Shell lines that build a container's root inside its own mount namespace."""
         pod = self.root / f"pod-{index}"
+        top = pod / f"{container}-root"
+        for folder in (top, pod / "flux", pod / f"{container}-tmp", opt):
+            folder.mkdir(parents=True, exist_ok=True)
+        (pod / f"{container}-tmp").chmod(0o1777)
+        q = shlex.quote
+        lines = [f"mount -t tmpfs -o mode=0755 pod-root {q(str(top))}"]
+        # The flux-core build is bound in at its own path, in a folder of the
+        # container's own (a home folder may be closed to other users).
+        prefix_top = self.flux_core.parts[1]
+        own = {*_POD_OWN} if prefix_top in _SYSTEM else {*_POD_OWN, prefix_top}
+        for entry in sorted(Path("/").iterdir()):
+            inside = q(str(top / entry.name))
+            if entry.is_symlink():
+                lines.append(f"ln -s {q(os.readlink(entry))} {inside}")
+            elif not entry.is_dir():
+                continue
+            elif entry.name in _KERNEL:
+                lines.append(f"mkdir {inside} && mount --rbind {q(str(entry))} {inside}")
+            elif entry.name in own:
+                lines.append(f"mkdir {inside}")
+            else:
+                lines.append(f"mkdir {inside} && mount --rbind {q(str(entry))} {inside}")
+                lines.append(f"mount -o remount,bind,ro {inside}")
         binds = {
-            "/mnt/flux": pod / "flux",
-            "/flux_minicluster/config": self.root / "config",
-            "/flux_minicluster/curve": self.root / curve,
-            "/opt": opt,
+            "/mnt/flux": (pod / "flux", False),
+            "/tmp": (pod / f"{container}-tmp", False),
+            "/opt": (opt, False),
+            "/flux_minicluster/config": (self.root / "config", True),
+            "/flux_minicluster/curve": (self.root / curve, True),
+            "/etc/hosts": (self.root / "hosts", True),
+            "/etc/resolv.conf": (self.root / "resolv.conf", True),
         }
-        for source in binds.values():
-            source.mkdir(parents=True, exist_ok=True)
-        return " && ".join(f"mount --bind {shlex.quote(str(src))} {dst}" for dst, src in binds.items())
+        if prefix_top in own:
+            binds[str(self.flux_core)] = (self.flux_core, True)
+        for target, (source, read_only) in binds.items():
+            inside = q(str(top / target.lstrip("/")))
+            if source.is_dir():
+                lines.append(f"mkdir -p {inside}")
+            lines.append(f"mount --bind {q(str(source))} {inside}")
+            if read_only:
+                lines.append(f"mount -o remount,bind,ro {inside}")
+        return "set -e\n" + "\n".join(lines) + "\n"
+
+    def _in_container(self, index: int, container: str, opt: Path, curve: str, command: str) -> str:
+        """A host shell line that runs ``command`` as a container of pod ``index``."""
+        top = self.root / f"pod-{index}" / f"{container}-root"
+        environment = " ".join(f"{k}={shlex.quote(v)}" for k, v in POD_ENVIRONMENT.items())
+        inside = (
+            self._container_root(index, container, opt, curve)
+            + f"hostname {self.name}-{index}\n"
+            + f"exec chroot {shlex.quote(str(top))} /usr/bin/env -i {environment} /bin/sh -c {shlex.quote(command)}\n"
+        )
+        return (
+            f"nsenter --net={self.netns} unshare --uts --mount --propagation private /bin/sh -c {shlex.quote(inside)}"
+        )
 
     def start(self, index: int, *, curve: str = "curve") -> Rank:
         """Start pod ``index``: its init container, then its broker container."""
         hostname = f"{self.name}-{index}"
         log = self.root / f"rank-{index}.log"
-        init = (
-            f"hostname {hostname} && {self._binds(index, self.root / 'view-image', curve)} && "
-            "/bin/sh /flux_minicluster/config/init.sh"
+        config = f"/{fluxfacts.NATIVE_CONFIG_MOUNT.strip('/')}"
+        init = self._in_container(
+            index, "init", self.root / "view-image", curve, f"cd / && exec /bin/sh {config}/init.sh"
         )
-        main = (
-            f"hostname {hostname} && {self._binds(index, self.root / f'pod-{index}' / 'opt', curve)} && "
-            "exec /bin/sh /flux_minicluster/config/entrypoint.sh"
+        main = self._in_container(
+            index,
+            "main",
+            self.root / f"pod-{index}" / "opt",
+            curve,
+            f"cd / && exec /bin/sh {config}/{fluxfacts.ENTRYPOINT_KEY}",
         )
-        script = f"{self._in_pod(init)} && exec {self._in_pod(main)}"
         with open(log, "wb") as out:
             process = subprocess.Popen(
-                ["/bin/sh", "-c", script], stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+                ["/bin/sh", "-c", f"{init} && exec {main}"],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
         rank = Rank(index, hostname, process, log)
         self.ranks[index] = rank
         return rank
 
-    def _in_pod(self, command: str) -> str:
-        return (
-            f"ip netns exec {self.netns} unshare --uts --mount --propagation private /bin/sh -c {shlex.quote(command)}"
-        )
-
     def exec(self, index: int, command: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
-        """Run ``command`` in pod ``index`` (its namespaces), like ``kubectl exec``."""
+        """Run ``command`` in pod ``index``'s broker container, like ``kubectl exec``.
+
+        A command still running after ``timeout`` seconds (stretched on a loaded
+        machine) is killed and reported as failed, with exit status 124."""
         pid = self._broker_shell_pid(index)
-        return subprocess.run(
-            ["nsenter", f"--target={pid}", "--uts", "--mount", "--net", "/bin/sh", "-c", command],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        environment = [f"{k}={v}" for k, v in POD_ENVIRONMENT.items()]
+        argv = ["nsenter", f"--target={pid}", "--uts", "--mount", "--net", "--root", "--wd"]
+        argv += ["/usr/bin/env", "-i", *environment, "/bin/sh", "-c", command]
+        try:
+            return subprocess.run(argv, capture_output=True, text=True, timeout=timeout * load_stretch(), check=False)
+        except subprocess.TimeoutExpired as late:
+            return subprocess.CompletedProcess(argv, 124, _text(late.stdout), _text(late.stderr))
 
     def ready(self, index: int) -> bool:
-        """The pod's readiness probe, as the kubelet runs it."""
-        return self.exec(index, "/bin/sh /flux_minicluster/config/ready.sh", timeout=15).returncode == 0
+        """The pod's readiness probe, as the kubelet runs it (a probe past its timeout fails)."""
+        script = f"{fluxfacts.NATIVE_CONFIG_MOUNT}/{fluxfacts.READY_SCRIPT_KEY}"
+        return self.exec(index, f"/bin/sh {script}", timeout=10).returncode == 0
+
+    def wait_ready(self, indexes: list[int], timeout: float = 60) -> None:
+        """Wait until every rank of ``indexes`` passes its probe; fail with every rank's log."""
+        if not wait_until(lambda: all(self.ready(i) for i in indexes), timeout):
+            not_ready = [i for i in indexes if not self.ready(i)]
+            raise AssertionError(f"ranks {not_ready} not ready within {timeout} s (stretched by load)\n{self.logs()}")
 
     def _broker_shell_pid(self, index: int) -> int:
-        """The process running the entrypoint (in the pod's namespaces)."""
+        """The process running the entrypoint (in the pod's namespaces and root)."""
         rank = self.ranks[index]
-        deadline = time.monotonic() + 30
+        entrypoint = f"{fluxfacts.NATIVE_CONFIG_MOUNT}/{fluxfacts.ENTRYPOINT_KEY}"
+        deadline = time.monotonic() + 30 * load_stretch()
         while time.monotonic() < deadline:
             found = subprocess.run(
-                ["pgrep", "-s", str(rank.process.pid), "-f", "/flux_minicluster/config/entrypoint.sh"],
+                ["pgrep", "-s", str(rank.process.pid), "-f", f"^/bin/sh {entrypoint}"],
                 capture_output=True,
                 text=True,
                 check=False,
@@ -211,23 +327,35 @@ class Sandbox:
             if rank.process.poll() is not None:
                 break
             time.sleep(0.1)
-        raise RuntimeError(f"pod {index} has no running entrypoint:\n{self.log(index)}")
+        raise RuntimeError(f"pod {index} has no running entrypoint:\n{self.logs()}")
 
     def log(self, index: int) -> str:
         return self.ranks[index].log.read_text(errors="replace")
 
+    def logs(self, lines: int = 30) -> str:
+        """The last ``lines`` of every rank's log, for a failure message."""
+        parts = []
+        for index in sorted(self.ranks):
+            tail = self.log(index).splitlines()[-lines:]
+            parts.append(f"--- rank {index} ({self.name}-{index}), last {len(tail)} lines ---\n" + "\n".join(tail))
+        return "\n".join(parts)
+
+    def kill(self, index: int) -> None:
+        """Kill pod ``index``'s whole process tree, as a node loss does, and forget the pod.
+
+        Its emptyDir (``/mnt/flux``) and writable layer go with it: a pod started
+        again with the same index begins from nothing, as the Job's replacement pod does.
+        """
+        rank = self.ranks.pop(index)
+        _kill_group(rank.process, signal.SIGKILL)
+        shutil.rmtree(self.root / f"pod-{index}", ignore_errors=True)
+        rank.log.rename(rank.log.with_suffix(f".{time.monotonic_ns()}.log"))
+
     def close(self) -> None:
         for rank in self.ranks.values():
             _kill_group(rank.process)
-        subprocess.run(["ip", "netns", "delete", self.netns], capture_output=True, check=False)
-        shutil.rmtree(Path("/etc/netns") / self.netns, ignore_errors=True)
-        for path in reversed(self._created_mount_points):
-            try:
-                path.rmdir()
-                if path.parent != Path("/") and not any(path.parent.iterdir()):
-                    path.parent.rmdir()
-            except OSError:
-                pass
+        if self._network is not None:
+            _kill_group(self._network)
         shutil.rmtree(self.root, ignore_errors=True)
 
 
@@ -255,18 +383,14 @@ def in_pod(kubectl_exec: str) -> list[str]:
     return words[words.index("--") + 1 :]
 
 
-def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 0.25) -> bool:
-    """Poll ``condition`` until it holds or ``timeout`` seconds pass."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(interval)
-    return condition()
+def _text(output: bytes | str | None) -> str:
+    if output is None:
+        return ""
+    return output if isinstance(output, str) else output.decode(errors="replace")
 
 
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    for sig, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+def _kill_group(process: subprocess.Popen[bytes], first: signal.Signals = signal.SIGTERM) -> None:
+    for sig, grace in ((first, 5.0), (signal.SIGKILL, 5.0)):
         if process.poll() is not None:
             break
         try:
