@@ -58,7 +58,7 @@ def test_benchmark_runs_and_reports_every_section(tmp_path: Path) -> None:
         [
             sys.executable,
             str(ROOT / "bench" / "run.py"),
-            *("--runs", "1", "--pairs", "2", "--scale", "1,2"),
+            *("--runs", "1", "--pairs", "1", "--scale", "1"),
             *("--output", str(report)),
         ],
         capture_output=True,
@@ -76,7 +76,6 @@ def test_benchmark_runs_and_reports_every_section(tmp_path: Path) -> None:
     overhead = next(section for section in text.split("\n## ") if section.startswith("Overhead"))
     assert [line.split("|")[1].strip() for line in overhead.splitlines() if line.startswith("| ")][2:] == [
         "1",
-        "2",
         "**median (min-max)**",
     ]
 
@@ -89,13 +88,6 @@ def test_harness_loads_nothing_a_handwritten_program_would_not() -> None:
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert json.loads(result.stdout) == [["flux_minicluster", "flux_minicluster.testing"], False, False]
-
-
-def test_every_public_name_resolves() -> None:
-    import flux_minicluster
-
-    for name in flux_minicluster.__all__:
-        assert getattr(flux_minicluster, name) is not None, name
 
 
 def test_broker_readiness_bench_forms_an_instance_and_runs_a_job() -> None:

@@ -23,6 +23,14 @@ LAMMPS = ROOT / "stacks" / "Pulumi.lammps-cpu.yaml"
 PYTHON_BLOCKS = re.findall(r"^```python\n(.*?)^```", README, flags=re.S | re.M)
 
 
+def test_ci_runs_exactly_the_readmes_test_command() -> None:
+    shell_blocks = re.findall(r"^```sh\n(.*?)^```", README, flags=re.S | re.M)
+    (command,) = [block.strip() for block in shell_blocks if "pytest" in block and block.startswith("python3 -m venv")]
+    ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()
+    assert ci[-1] == command
+    assert all(line.startswith(("#", "set ", "cd ")) or not line for line in ci[1:-1])
+
+
 def test_the_readme_has_python_snippets() -> None:
     assert any("run_under_mocks" in block for block in PYTHON_BLOCKS)
     assert any("FluxMiniCluster(" in block and "run_under_mocks" not in block for block in PYTHON_BLOCKS)
