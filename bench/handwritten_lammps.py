@@ -9,6 +9,7 @@ registers, so the comparison stays fair.
 """
 
 import base64
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -116,7 +117,9 @@ def main() -> None:
     )
     cluster = gcp.container.get_cluster_output(name="hpc-cluster", location="us-central1-a")
     provider = k8s.Provider(
-        "experiment-kubernetes", kubeconfig=cluster.apply(kubeconfig), cluster_identifier="hpc-cluster"
+        "experiment-kubernetes",
+        kubeconfig=cluster.apply(lambda found: pulumi.Output.secret(kubeconfig(found))),
+        cluster_identifier="hpc-cluster",
     )
 
     def on_cluster(**options: object) -> pulumi.ResourceOptions:
@@ -132,12 +135,6 @@ def main() -> None:
         metadata={"name": "lammps-curve-cert", "namespace": "lammps", "labels": LABELS},
         type="Opaque",
         string_data={"curve.cert": certificate},
-        opts=on_cluster(depends_on=[namespace]),
-    )
-    config = k8s.core.v1.ConfigMap(
-        "experiment-flux-config",
-        metadata={"name": "lammps-flux", "namespace": "lammps", "labels": LABELS},
-        data={name: (FILES / name).read_text() for name in ("broker.toml", "entrypoint.sh", "init.sh", "ready.sh")},
         opts=on_cluster(depends_on=[namespace]),
     )
     service = k8s.core.v1.Service(
@@ -170,52 +167,99 @@ def main() -> None:
         "labelSelector": {"matchLabels": {"job-name": "lammps"}},
         "topologyKey": "kubernetes.io/hostname",
     }
-    job = k8s.batch.v1.Job(
-        "experiment-job",
-        metadata={
-            "name": "lammps",
-            "namespace": "lammps",
-            "labels": LABELS,
-            "annotations": {"pulumi.com/skipAwait": "true"},
+    job_metadata: dict[str, Any] = {
+        "name": "lammps",
+        "namespace": "lammps",
+        "labels": LABELS,
+        "annotations": {"pulumi.com/skipAwait": "true"},
+    }
+    job_spec: dict[str, Any] = {
+        "completionMode": "Indexed",
+        "completions": 8,
+        "parallelism": 8,
+        "suspend": True,
+        "backoffLimitPerIndex": 6,
+        "maxFailedIndexes": 0,
+        "podFailurePolicy": {
+            "rules": [
+                {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]},
+                {"action": "Ignore", "onExitCodes": {"containerName": "lammps", "operator": "In", "values": [75]}},
+            ]
         },
-        spec={
-            "completionMode": "Indexed",
-            "completions": 8,
-            "parallelism": 8,
-            "backoffLimit": 0,
-            "template": {
-                "metadata": {"labels": POD_LABELS},
-                "spec": {
-                    "subdomain": "lammps",
-                    "restartPolicy": "Never",
-                    "automountServiceAccountToken": False,
-                    "nodeSelector": {"cloud.google.com/gke-nodepool": "lammps-pool"},
-                    "affinity": {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [one_per_node]}},
-                    "initContainers": [
-                        {
-                            "name": "flux-view",
-                            "image": "ghcr.io/converged-computing/flux-view-ubuntu:tag-noble",
-                            "command": ["/bin/sh", "/flux_minicluster/config/init.sh"],
-                            "volumeMounts": [VIEW, CONFIG],
-                        }
-                    ],
-                    "containers": [broker],
-                    "volumes": [
-                        {"name": "flux-view", "emptyDir": {}},
-                        {"name": "flux-minicluster-config", "configMap": {"name": "lammps-flux"}},
-                        {
-                            "name": "flux-minicluster-curve",
-                            "secret": {"secretName": "lammps-curve-cert", "defaultMode": 0o400},
-                        },
-                    ],
-                },
+        "template": {
+            "metadata": {"labels": POD_LABELS},
+            "spec": {
+                "subdomain": "lammps",
+                "restartPolicy": "Never",
+                "automountServiceAccountToken": False,
+                "nodeSelector": {"cloud.google.com/gke-nodepool": "lammps-pool"},
+                "affinity": {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [one_per_node]}},
+                "initContainers": [
+                    {
+                        "name": "flux-view",
+                        "image": "ghcr.io/converged-computing/flux-view-ubuntu:tag-noble",
+                        "command": ["/bin/sh", "/flux_minicluster/config/init.sh"],
+                        "volumeMounts": [VIEW, CONFIG],
+                    }
+                ],
+                "containers": [broker],
+                "volumes": [
+                    {"name": "flux-view", "emptyDir": {}},
+                    {"name": "flux-minicluster-config", "configMap": {"name": "lammps-flux"}},
+                    {
+                        "name": "flux-minicluster-curve",
+                        "secret": {"secretName": "lammps-curve-cert", "defaultMode": 0o400},
+                    },
+                ],
             },
         },
+    }
+    # The ConfigMap says what the instance runs with, so that it is replaced
+    # with the Job, and owns the Job.
+    size_free = {k: v for k, v in job_spec.items() if k not in ("completions", "parallelism", "suspend")}
+    digest = hashlib.sha256(
+        json.dumps(
+            {"metadata": job_metadata, "apiVersion": "batch/v1", "kind": "Job", "spec": size_free},
+            sort_keys=True,
+            separators=(",", ":"),
+        ).encode()
+    ).hexdigest()
+    identity = {
+        "certificate": secret.metadata.apply(lambda m: m.uid),
+        "dataVolumes": {},
+        "job": digest,
+        "nodePool": pool.id,
+    }
+    config = k8s.core.v1.ConfigMap(
+        "experiment-flux-config",
+        metadata={"name": "lammps-flux", "namespace": "lammps", "labels": LABELS},
+        immutable=True,
+        data={
+            **{name: (FILES / name).read_text() for name in ("broker.toml", "entrypoint.sh", "init.sh", "ready.sh")},
+            "instance.json": pulumi.Output.json_dumps(identity, sort_keys=True, indent=2),
+        },
         opts=on_cluster(
-            depends_on=[namespace, secret, config, service, pool],
-            replace_on_changes=["spec", "metadata.labels", "metadata.annotations"],
-            ignore_changes=["spec.parallelism", "spec.completions"],
-            replace_with=[secret, config, pool],
+            depends_on=[namespace, secret, pool],
+            replace_on_changes=["data", "immutable"],
+            replace_with=[secret, pool],
+        ),
+    )
+    owner = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "name": "lammps-flux",
+        "uid": config.metadata.apply(lambda m: m.uid),
+        "blockOwnerDeletion": True,
+    }
+    job = k8s.batch.v1.Job(
+        "experiment-job",
+        metadata={**job_metadata, "ownerReferences": [owner]},
+        spec=job_spec,
+        opts=on_cluster(
+            depends_on=[namespace, config, service, pool],
+            replace_on_changes=["spec", "metadata"],
+            ignore_changes=["spec.parallelism", "spec.completions", "spec.suspend"],
+            replace_with=[config],
         ),
     )
     size = k8s.batch.v1.JobPatch(
@@ -223,14 +267,16 @@ def main() -> None:
         metadata={
             "name": "lammps",
             "namespace": "lammps",
-            "annotations": {
-                "pulumi.com/patchForce": "true",
-                "pulumi.com/waitFor": "jsonpath={.status.ready}=8",
-                "pulumi.com/timeoutSeconds": "1800",
-            },
+            "annotations": {"pulumi.com/patchForce": "true", "pulumi.com/skipAwait": "true"},
         },
-        spec={"parallelism": 8, "completions": 8},
-        opts=on_cluster(depends_on=[job], replace_with=[job]),
+        spec={"parallelism": 8, "completions": 8, "suspend": False},
+        opts=on_cluster(depends_on=[job], replace_with=[job], retain_on_delete=True),
+    )
+    budget = k8s.policy.v1.PodDisruptionBudget(
+        "experiment-budget",
+        metadata={"name": "lammps", "namespace": "lammps", "labels": LABELS},
+        spec={"minAvailable": 8, "selector": {"matchLabels": POD_LABELS}, "unhealthyPodEvictionPolicy": "AlwaysAllow"},
+        opts=on_cluster(depends_on=[size], replace_with=[job]),
     )
     rank0 = "job-name=lammps,batch.kubernetes.io/job-completion-index=0"
     uri = "local:///mnt/flux/config/run/flux/local"
@@ -246,7 +292,7 @@ def main() -> None:
         "shell_command": f"""{in_rank0} '{flux} "$(command -v bash || echo sh)"'""",
         "submit_command": f"{in_rank0} '{flux} flux submit --watch -N 8 hostname'",
     }
-    ready = size.id
+    ready = budget.id
     pulumi.export("leadBrokerHost", ready.apply(lambda _: lead_broker["host"]))
     pulumi.export("leadBroker", ready.apply(lambda _: lead_broker))
     pulumi.export("submitCommand", ready.apply(lambda _: lead_broker["submit_command"]))

@@ -234,6 +234,12 @@ class PodOptions(TypedDict):
     """Annotations on every pod."""
     service_account_name: NotRequired[pulumi.Input[str]]
     """Service account the pods run as."""
+    run_as_user: NotRequired[pulumi.Input[int]]
+    """User ID the containers run as; the image's user when left out."""
+    run_as_group: NotRequired[pulumi.Input[int]]
+    """Group ID the containers run as; runAsUser's ID when left out."""
+    fs_group: NotRequired[pulumi.Input[int]]
+    """Group that owns the pod's volumes; runAsGroup when left out."""
 
 
 class DataVolume(TypedDict):
@@ -270,6 +276,10 @@ class MiniCluster(TypedDict):
     """native: a headless Service and an Indexed Job, no operator; operator: a MiniCluster object for an installed Flux Operator."""
     ready_timeout_minutes: NotRequired[pulumi.Input[int]]
     """How long pulumi up waits for every broker to join the instance."""
+    retries_per_broker: NotRequired[pulumi.Input[int]]
+    """How often a failed broker's pod is started again before the instance fails (per rank; pods stopped by a drain, preemption or eviction are not counted)."""
+    cluster_domain: NotRequired[pulumi.Input[str]]
+    """The cluster's DNS domain, for the lead broker's exported name; brokers find each other through their pods' DNS search path whatever it is."""
     containers: pulumi.Input[list[Container]]
     """A container of every MiniCluster pod; exactly one runs the Flux broker."""
     flux: NotRequired[pulumi.Input[FluxOptions]]

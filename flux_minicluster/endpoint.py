@@ -27,7 +27,8 @@ class LeadBroker:
 def lead_broker(mc: MiniClusterSpec) -> LeadBroker:
     """The endpoint of rank 0: pod ``NAME-0``, Job completion index 0."""
     assert mc.headless_name is not None
-    host = f"{fluxfacts.broker_hostname(mc.name, 0)}.{fluxfacts.service_domain(mc.headless_name, mc.namespace)}"
+    domain = fluxfacts.service_domain(mc.headless_name, mc.namespace, mc.cluster_domain)
+    host = f"{fluxfacts.broker_hostname(mc.name, 0)}.{domain}"
     selector = f"{fluxfacts.JOB_NAME_LABEL}={mc.name},{fluxfacts.COMPLETION_INDEX_LABEL}=0"
     container = mc.flux_container.name
     assert container is not None

@@ -2,10 +2,16 @@
 
 Both backends share the Namespace, the certificate Secret and the data volume
 claims; the ``native`` backend adds a ConfigMap, a headless Service, an
-Indexed Job and its size patch, the ``operator`` backend one MiniCluster
-object. The certificate text is passed in and only ever placed in the Secret:
-it may be a plain string (offline render) or a Pulumi Output (the
-component), so this module never needs to know which.
+Indexed Job, its size patch and a disruption budget, the ``operator`` backend
+one MiniCluster object. The certificate text is passed in and only ever
+placed in the Secret: it may be a plain string (offline render) or a Pulumi
+Output (the component), so this module never needs to know which.
+
+Some objects name what the API server assigns to an earlier one (its uid).
+The objects are yielded one at a time, and ``uid_of`` is asked only for
+objects already yielded: the component answers with the uid of the resource
+it has just created (an Output that makes the later object depend on it), the
+offline render with a stand-in text.
 
 Each object has a *role*; ``lifecycle.py`` says, per role, how updates treat
 it, and the component and ``diff`` read that one table.
@@ -13,6 +19,8 @@ it, and the component and ``diff`` read that one table.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,9 +29,10 @@ from .backends.native.objects import (
     SKIP_AWAIT_ANNOTATION,
     broker_job,
     config_map,
+    disruption_budget,
     headless_service,
+    job_digest,
     size_patch,
-    waits_for_readiness,
 )
 from .broker import fluxfacts
 from .broker.config import broker_config, broker_config_text
@@ -39,11 +48,20 @@ CONFIG = "config"
 SERVICE = "service"
 JOB = "job"
 SIZE = "size"
+BUDGET = "budget"
 MINICLUSTER = "minicluster"
 
 #: What a role's object is to the Pulumi Kubernetes provider: a patch of an
 #: object another resource declares, rather than an object of its own.
 PATCH_ROLES = frozenset({SIZE})
+
+#: Resource name suffixes of the objects others refer to.
+CERTIFICATE_SUFFIX = "curve-cert"
+CONFIG_SUFFIX = "flux-config"
+NODE_POOL_SUFFIX = "node-pool"
+
+#: The uid (or id) of an object already yielded, by its resource name suffix.
+UidOf = Callable[[str], Any]
 
 
 @dataclass(frozen=True)
@@ -61,11 +79,6 @@ def certificate_secret_name(mc: MiniClusterSpec) -> str:
     return f"{mc.name}-curve-cert"
 
 
-def certificate_path(mc: MiniClusterSpec) -> str:
-    """Where each broker reads the certificate, as the backend delivers it."""
-    return fluxfacts.NATIVE_CERT_PATH if mc.backend == "native" else fluxfacts.OPERATOR_CERT_PATH
-
-
 def effective_broker_config(mc: MiniClusterSpec) -> str:
     """The broker config every rank reads: the user's own, or the generated one."""
     if mc.flux.broker_config is not None:
@@ -74,11 +87,10 @@ def effective_broker_config(mc: MiniClusterSpec) -> str:
     return broker_config_text(
         broker_config(
             name=mc.name,
-            namespace=mc.namespace,
             headless_name=mc.headless_name,
             max_size=mc.max_size,
             queue_policy=mc.flux.queue_policy,
-            cert_path=certificate_path(mc),
+            cert_path=fluxfacts.CERT_PATH,
         )
     )
 
@@ -87,36 +99,72 @@ def data_volume_suffix(volume_name: str) -> str:
     return f"data-{volume_name}"
 
 
-def kubernetes_objects(spec: ExperimentSpec, certificate: Any) -> list[KubernetesObject]:
-    """Every object of the experiment's MiniCluster, in the order they are applied."""
+def stand_in_uid(suffix: str) -> str:
+    """What an offline render shows for a uid the API server assigns."""
+    return f"<assigned when {suffix} is created>"
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, indent=2)
+
+
+def kubernetes_objects(
+    spec: ExperimentSpec,
+    certificate: Any,
+    *,
+    uid_of: UidOf = stand_in_uid,
+    to_json: Callable[[Any], Any] = canonical_json,
+    provider_waits: bool = False,
+) -> Iterator[KubernetesObject]:
+    """Every object of the experiment's MiniCluster, in the order they are applied.
+
+    ``to_json`` writes a value that holds what ``uid_of`` gave as JSON text.
+    ``provider_waits``: the Pulumi Kubernetes provider waits for the instance
+    (the component cannot watch it itself: no credentials), through the
+    disruption budget or the size patch.
+    """
     mc = spec.mini_cluster
     labels = _labels(mc)
     # Deleting a namespace deletes every claim in it, so a kept claim keeps
     # its namespace too.
     keep_namespace = any(volume.keep for volume in mc.data_volumes.values())
     secret_name = certificate_secret_name(mc)
-    objects = [
-        KubernetesObject(NAMESPACE, "namespace", namespace_object(mc, labels), retain_on_delete=keep_namespace),
-        KubernetesObject(CERTIFICATE, "curve-cert", certificate_secret(mc, certificate, labels)),
-        *(
-            KubernetesObject(
-                DATA_VOLUME, data_volume_suffix(name), data_volume_claim(mc, name, volume, labels), volume.keep
-            )
-            for name, volume in sorted(mc.data_volumes.items())
-        ),
-    ]
+    yield KubernetesObject(NAMESPACE, "namespace", namespace_object(mc, labels), retain_on_delete=keep_namespace)
+    yield KubernetesObject(CERTIFICATE, CERTIFICATE_SUFFIX, certificate_secret(mc, certificate, labels))
+    for name, volume in sorted(mc.data_volumes.items()):
+        body = data_volume_claim(mc, name, volume, labels)
+        yield KubernetesObject(DATA_VOLUME, data_volume_suffix(name), body, volume.keep)
     config_text = effective_broker_config(mc)
     if mc.backend == "operator":
         body = minicluster_object(spec, labels=labels, broker_config=config_text, secret_name=secret_name)
-        return [*objects, KubernetesObject(MINICLUSTER, "minicluster", body)]
-    objects += [
-        KubernetesObject(CONFIG, "flux-config", config_map(spec, labels=labels, broker_config=config_text)),
-        KubernetesObject(SERVICE, "service", headless_service(spec, labels=labels)),
-        KubernetesObject(JOB, "job", broker_job(spec, labels=labels, secret_name=secret_name)),
-    ]
-    if waits_for_readiness(spec):
-        objects.append(KubernetesObject(SIZE, "size", size_patch(spec)))
-    return objects
+        yield KubernetesObject(MINICLUSTER, "minicluster", body)
+        return
+    # The Job is built first: the ConfigMap carries its digest, and the Job
+    # then names the ConfigMap as its owner.
+    job = broker_job(spec, labels=labels, secret_name=secret_name, owner_uid=None)
+    instance = to_json(instance_identity(spec, job, uid_of))
+    yield KubernetesObject(
+        CONFIG, CONFIG_SUFFIX, config_map(spec, labels=labels, broker_config=config_text, instance=instance)
+    )
+    yield KubernetesObject(SERVICE, "service", headless_service(spec, labels=labels))
+    job = broker_job(spec, labels=labels, secret_name=secret_name, owner_uid=uid_of(CONFIG_SUFFIX))
+    yield KubernetesObject(JOB, "job", job)
+    yield KubernetesObject(SIZE, "size", size_patch(spec, provider_waits=provider_waits))
+    yield KubernetesObject(BUDGET, "budget", disruption_budget(spec, labels=labels, provider_waits=provider_waits))
+
+
+def instance_identity(spec: ExperimentSpec, job: dict[str, Any], uid_of: UidOf) -> dict[str, Any]:
+    """What this instance runs with: a digest of its Job and the uids of the
+    certificate Secret, the data volumes and the node pool. Whatever replaces
+    one of them changes it."""
+    identity: dict[str, Any] = {
+        "job": job_digest(job),
+        "certificate": uid_of(CERTIFICATE_SUFFIX),
+        "dataVolumes": {name: uid_of(data_volume_suffix(name)) for name in sorted(spec.mini_cluster.data_volumes)},
+    }
+    if spec.node_pool is not None:
+        identity["nodePool"] = uid_of(NODE_POOL_SUFFIX)
+    return identity
 
 
 def _labels(mc: MiniClusterSpec) -> dict[str, str]:
@@ -157,6 +205,8 @@ def data_volume_claim(mc: MiniClusterSpec, name: str, volume: DataVolume, labels
             # The MiniCluster's pods are the claim's first consumer: with a
             # WaitForFirstConsumer storage class (GKE's default) it stays
             # Pending until they exist, so waiting for it to bind would stall.
+            # The provider still waits for its deletion (pulumi-kubernetes
+            # overrides.go: claims are not among allowsSkipAwaitWithDelete).
             "annotations": {SKIP_AWAIT_ANNOTATION: "true"},
         },
         "spec": spec,

@@ -15,7 +15,16 @@ The rules that shape it:
 - A size change within ``maxSize`` is an update in place: the native Job's
   ``parallelism`` and ``completions`` belong to its size patch, not to the
   Job (the provider would replace a Job whose counts change).
-- Objects have fixed names, so a replacement deletes the old one first.
+- Objects have fixed names, so a replacement deletes the old one first, and
+  the new one is created only once the old one is gone: the provider waits
+  for each deletion, except a Job's, whose wait goes with the ``skipAwait``
+  that spares it a completion check on refresh. The native Job therefore
+  belongs to its ConfigMap, which is replaced whenever the Job is (it holds
+  the Job's digest and the uids of what the instance uses). The Job's inputs
+  depend on the ConfigMap's uid, so Pulumi deletes the Job before the
+  ConfigMap (``calculateDependentReplacements`` in pulumi/pulumi
+  ``pkg/resource/deploy/step_generator.go``), and deleting the ConfigMap
+  waits until the Job and its pods are gone.
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .kubernetes_objects import (
+    BUDGET,
     CERTIFICATE,
     CONFIG,
     DATA_VOLUME,
@@ -95,6 +105,8 @@ class Lifecycle:
     depends_on: tuple[str, ...] = ()
     #: What restarting it means for a running instance.
     restarts_instance: bool = False
+    #: Left in place on delete and replace: Pulumi only forgets it.
+    retain_on_delete: bool = False
 
     @property
     def replace_paths(self) -> tuple[str, ...]:
@@ -108,8 +120,8 @@ class Lifecycle:
 #: Node pool arguments that make pulumi-gcp create a new pool: ``ForceNew`` in
 #: ``google_container_node_pool`` of terraform-provider-google-beta (which
 #: pulumi-gcp wraps; ``resource_container_node_pool.go`` and ``node_config.go``,
-#: v7.45). Everything else we set (node counts and zones, labels, taints,
-#: management, upgrade settings, gVNIC, the egress tier) updates in place.
+#: v7.45). Node counts and zones, labels, taints, management and upgrade
+#: settings update in place without touching the nodes.
 NODE_POOL_REPLACES: tuple[str, ...] = (
     "name",
     "cluster",
@@ -122,17 +134,29 @@ NODE_POOL_REPLACES: tuple[str, ...] = (
     "node_config.reservation_affinity",
     "node_config.advanced_machine_features",
     "node_config.guest_accelerators",
+    "node_config.secondary_boot_disks",
 )
 
-#: Node pool arguments GKE updates in place by recreating every node, which
-#: stops the brokers behind Pulumi's back (their Job fails and stays failed).
-#: Replacing the pool instead replaces the brokers with it, and ``pulumi up``
-#: waits for the new instance.
+#: Node pool arguments pulumi-gcp updates in place, by GKE recreating every
+#: node (one at a time, by the pool's upgrade settings): machine type and boot
+#: disk (GKE "Migrate workloads to different machine types"), image type
+#: (terraform-provider-google's container_cluster docs: "will delete and
+#: recreate all nodes"), kubelet settings (GKE "Customizing node system
+#: configuration": "a rolling update ... recreating nodes"), and gVNIC, image
+#: streaming, workload metadata and the egress tier (GKE's list of node pool
+#: changes that recreate nodes). Each would restart the brokers node by node
+#: and, on rank 0's node, the whole instance: the pool is replaced instead,
+#: with the brokers, and ``pulumi up`` waits for the new instance.
 NODE_POOL_RECREATES_NODES: tuple[str, ...] = (
     "node_config.machine_type",
     "node_config.disk_type",
     "node_config.disk_size_gb",
     "node_config.image_type",
+    "node_config.kubelet_config",
+    "node_config.gvnic",
+    "node_config.gcfs_config",
+    "node_config.workload_metadata_config",
+    "network_config",
 )
 
 #: Every role, with the reason for each choice.
@@ -154,22 +178,43 @@ LIFECYCLE: dict[str, Lifecycle] = {
         provider_replaces=kubernetes_replaces("PersistentVolumeClaim"),
         depends_on=(NAMESPACE,),
     ),
-    # Likewise for a ConfigMap whose data changes.
-    CONFIG: Lifecycle(provider_replaces=kubernetes_replaces("ConfigMap"), depends_on=(NAMESPACE,)),
+    # The instance's root: it holds the broker config, the scripts and what
+    # the instance runs with, and owns the Job. Immutable: new data is a new
+    # ConfigMap, whatever the provider is told about mutable ConfigMaps.
+    CONFIG: Lifecycle(
+        provider_replaces=kubernetes_replaces("ConfigMap"),
+        replace_on_changes=("data", "immutable"),
+        replace_with=(CERTIFICATE, DATA_VOLUME, NODE_POOL),
+        depends_on=(NAMESPACE, CERTIFICATE, DATA_VOLUME, NODE_POOL),
+    ),
     SERVICE: Lifecycle(provider_replaces=kubernetes_replaces("Service"), depends_on=(NAMESPACE,)),
     # The pod template of a Job is immutable, and an update in place would
     # re-apply the counts the Job was created with: every change but the
     # size (owned by the size patch) replaces the Job, and with it the instance.
     JOB: Lifecycle(
         provider_replaces=kubernetes_replaces("Job"),
-        replace_on_changes=("spec", "metadata.labels", "metadata.annotations"),
-        ignore_changes=("spec.parallelism", "spec.completions"),
-        replace_with=(CERTIFICATE, CONFIG, NODE_POOL),
-        depends_on=(NAMESPACE, CERTIFICATE, CONFIG, SERVICE, DATA_VOLUME, NODE_POOL),
+        replace_on_changes=("spec", "metadata"),
+        ignore_changes=("spec.parallelism", "spec.completions", "spec.suspend"),
+        replace_with=(CONFIG,),
+        depends_on=(NAMESPACE, CONFIG, SERVICE, NODE_POOL),
         restarts_instance=True,
     ),
-    # Re-applied with a new Job, so pulumi up waits for the new brokers too.
-    SIZE: Lifecycle(provider_replaces=kubernetes_replaces("Job", patch=True), replace_with=(JOB,), depends_on=(JOB,)),
+    # Re-applied with a new Job. Kept on delete: taking it away would hand
+    # back fields no one else sets (an Indexed Job's completions is required:
+    # pulumi-kubernetes provider.go refuses to delete a Patch that manages a
+    # required field), and the Job it patches is deleted on its own.
+    SIZE: Lifecycle(
+        provider_replaces=kubernetes_replaces("Job", patch=True),
+        replace_with=(JOB,),
+        depends_on=(JOB,),
+        retain_on_delete=True,
+    ),
+    # Re-created with a new Job, so that pulumi up waits for its brokers.
+    BUDGET: Lifecycle(
+        provider_replaces=kubernetes_replaces("PodDisruptionBudget"),
+        replace_with=(JOB,),
+        depends_on=(SIZE,),
+    ),
     # The operator turns its MiniCluster into a Job it does not update: every
     # change but size replaces it.
     MINICLUSTER: Lifecycle(

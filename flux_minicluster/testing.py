@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,6 +61,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
     """Returns computed outputs (RandomBytes, getCluster) and records inputs."""
 
     resources: list[Registered] = field(default_factory=list)
+    #: What components asked to wait for (their instance coming up), in order.
+    waits: list[Any] = field(default_factory=list)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         outputs = dict(args.inputs)
@@ -68,6 +71,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
             # mock has to say so itself.
             outputs["base64"] = secret_value(base64.b64encode(RANDOM_BYTES).decode())
             outputs["hex"] = secret_value(RANDOM_BYTES.hex())
+        if args.typ.startswith("kubernetes:") and isinstance(outputs.get("metadata"), dict):
+            # The API server gives every object a uid; the same one for the same name here.
+            outputs["metadata"] = {**outputs["metadata"], "uid": str(uuid.uuid5(uuid.NAMESPACE_URL, args.name))}
         if args.typ == "gcp:container/cluster:Cluster":
             outputs.update(name=args.name, endpoint="203.0.113.20", masterAuth={"clusterCaCertificate": "Q0E="})
         self.resources.append(Registered(args.typ, args.name, dict(args.inputs), args.provider, bool(args.custom)))
@@ -125,8 +131,17 @@ def run_under_mocks(
         result["value"] = value
         return pulumi.Output.from_input(value).apply(lambda resolved: result.__setitem__("resolved", resolved))
 
+    from .component.readiness import waiting_with
+
+    def wait(request: Any, report: Callable[[str], None]) -> str:
+        # No cluster to watch: record the request, and take the instance as up.
+        mocks.waits.append(request)
+        report("under the mock engine: not watched")
+        return "up (mock engine)"
+
     try:
-        evaluate()
+        with waiting_with(wait):
+            evaluate()
     finally:
         pulumi.runtime.set_all_config({}, [])
         loop.close()

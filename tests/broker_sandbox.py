@@ -42,7 +42,7 @@ from typing import Any
 
 from flux_minicluster.broker import fluxfacts
 from flux_minicluster.broker.certificate import certificate_text
-from flux_minicluster.kubernetes_objects import CONFIG, kubernetes_objects
+from flux_minicluster.kubernetes_objects import CONFIG, JOB, kubernetes_objects
 from flux_minicluster.spec import ExperimentSpec
 
 #: Where the tests look for flux-core, built by tools/flux-core.sh.
@@ -132,11 +132,13 @@ class Sandbox:
     """One MiniCluster's pods as processes; use as a context manager."""
 
     name: str
-    service_domain: str
+    headless: str
+    namespace: str
     max_size: int
     config_map: Mapping[str, str]
     secret: Mapping[str, str]
-    secret_mode: int
+    #: The pod template's spec, as the Job carries it: containers, mounts, security context.
+    pod: Mapping[str, Any]
     flux_core: Path
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="flux-sandbox-")))
     ranks: dict[int, Rank] = field(default_factory=dict)
@@ -177,7 +179,10 @@ class Sandbox:
         ):
             _run(["nsenter", f"--net={self.netns}", *command.split()])
         hosts = ["127.0.0.1 localhost"]
-        hosts += [f"{SANDBOX_ADDRESS} {self.name}-{i}.{self.service_domain}" for i in range(self.max_size)]
+        domain = fluxfacts.service_domain(self.headless, self.namespace)
+        for i in range(self.max_size):
+            # The pod's own name in full, and as the search path completes it.
+            hosts.append(f"{SANDBOX_ADDRESS} {self.name}-{i}.{domain} {self.name}-{i}.{self.headless}")
         (self.root / "hosts").write_text("\n".join(hosts) + "\n", encoding="utf-8")
         # No resolver answers inside the namespace: every name is in hosts.
         (self.root / "resolv.conf").write_text("nameserver 127.0.0.1\n", encoding="utf-8")
@@ -186,26 +191,76 @@ class Sandbox:
         lay_out_volume(self.root / "config", self.config_map, 0o644)
         self.replace_secret(self.secret)
         # A view image's layout whose entries point at the local flux-core.
-        view = self.root / "view-image" / "views" / "._view" / "emulated"
+        view = self.root / "view-image" / "opt" / "views" / "._view" / "emulated"
         view.mkdir(parents=True)
         for entry in sorted(self.flux_core.iterdir()):
             (view / entry.name).symlink_to(entry)
-        (self.root / "view-image" / "software").mkdir()
+        (self.root / "view-image" / "opt" / "software").mkdir()
+
+    @property
+    def _security(self) -> Mapping[str, int]:
+        security: Mapping[str, int] = self.pod.get("securityContext", {})
+        return security
+
+    def _user(self) -> tuple[int | None, int | None, int | None]:
+        """The pod's user, group and supplementary group (its fsGroup), if it sets a user."""
+        security = self._security
+        if "runAsUser" not in security:
+            return None, None, None
+        group = security["runAsGroup"]
+        return security["runAsUser"], group, security.get("fsGroup", group)
+
+    def _environment(self) -> dict[str, str]:
+        """A container's environment: a user without an entry in the image's
+        /etc/passwd gets HOME=/, as container runtimes give it."""
+        if self._user()[0] is None:
+            return dict(POD_ENVIRONMENT)
+        return {**POD_ENVIRONMENT, "HOME": "/"}
 
     def replace_secret(self, secret: Mapping[str, str], directory: str = "curve") -> Path:
+        """Lay out the certificate Secret's volume as the kubelet does: its mode, and
+        under an fsGroup the group's, which can then read it too."""
+        (volume,) = [v for v in self.pod["volumes"] if "secret" in v]
+        mode = volume["secret"]["defaultMode"]
         target = self.root / directory
         if target.exists():
             shutil.rmtree(target)
-        lay_out_volume(target, secret, self.secret_mode)
+        group = self._security.get("fsGroup")
+        lay_out_volume(target, secret, mode if group is None else mode | 0o040)
+        if group is not None:
+            for path in target.rglob("*"):
+                os.chown(path, 0, group, follow_symlinks=False)
         return target
 
-    def _container_root(self, index: int, container: str, opt: Path, curve: str) -> str:
-        """Shell lines that build a container's root inside its own mount namespace."""
+    def _volume_source(self, index: int, name: str, curve: str) -> Path:
+        """The host folder behind pod ``index``'s volume ``name``."""
+        (volume,) = [v for v in self.pod["volumes"] if v["name"] == name]
+        if "configMap" in volume:
+            return self.root / "config"
+        if "secret" in volume:
+            return self.root / curve
+        if "emptyDir" in volume:
+            folder = self.root / f"pod-{index}" / f"volume-{name}"
+            if not folder.exists():
+                folder.mkdir(parents=True)
+                # The kubelet makes an emptyDir writable by everyone, or by the fsGroup.
+                group = self._security.get("fsGroup")
+                folder.chmod(0o777 if group is None else 0o2775)
+                if group is not None:
+                    os.chown(folder, 0, group)
+            return folder
+        raise ValueError(f"the sandbox has no stand-in for volume {name!r}: {volume}")
+
+    def _container_root(self, index: int, container: Mapping[str, Any], image: Path, curve: str) -> str:
+        """Shell lines that build a container's root inside its own mount namespace:
+        the host's system folders, the image's own (``image``: its /opt), and the
+        container's volume mounts as the pod spec lists them."""
         pod = self.root / f"pod-{index}"
-        top = pod / f"{container}-root"
-        for folder in (top, pod / "flux", pod / f"{container}-tmp", opt):
+        top = pod / f"{container['name']}-root"
+        tmp = pod / f"{container['name']}-tmp"
+        for folder in (top, tmp, image / "opt"):
             folder.mkdir(parents=True, exist_ok=True)
-        (pod / f"{container}-tmp").chmod(0o1777)
+        tmp.chmod(0o1777)
         q = shlex.quote
         lines = [f"mount -t tmpfs -o mode=0755 pod-root {q(str(top))}"]
         # The flux-core build is bound in at its own path, in a folder of the
@@ -225,18 +280,21 @@ class Sandbox:
             else:
                 lines.append(f"mkdir {inside} && mount --rbind {q(str(entry))} {inside}")
                 lines.append(f"mount -o remount,bind,ro {inside}")
-        binds = {
-            "/mnt/flux": (pod / "flux", False),
-            "/tmp": (pod / f"{container}-tmp", False),
-            "/opt": (opt, False),
-            "/flux_minicluster/config": (self.root / "config", True),
-            "/flux_minicluster/curve": (self.root / curve, True),
-            "/etc/hosts": (self.root / "hosts", True),
-            "/etc/resolv.conf": (self.root / "resolv.conf", True),
-        }
+        binds: list[tuple[str, Path, bool]] = [
+            ("/tmp", tmp, False),
+            ("/opt", image / "opt", False),
+            ("/etc/hosts", self.root / "hosts", True),
+            ("/etc/resolv.conf", self.root / "resolv.conf", True),
+        ]
         if prefix_top in own:
-            binds[str(self.flux_core)] = (self.flux_core, True)
-        for target, (source, read_only) in binds.items():
+            binds.append((str(self.flux_core), self.flux_core, True))
+        for mount in container.get("volumeMounts", []):
+            source = self._volume_source(index, mount["name"], curve)
+            if "subPath" in mount:
+                source = source / mount["subPath"]
+                source.mkdir(exist_ok=True)
+            binds.append((mount["mountPath"], source, bool(mount.get("readOnly"))))
+        for target, source, read_only in binds:
             inside = q(str(top / target.lstrip("/")))
             if source.is_dir():
                 lines.append(f"mkdir -p {inside}")
@@ -245,34 +303,38 @@ class Sandbox:
                 lines.append(f"mount -o remount,bind,ro {inside}")
         return "set -e\n" + "\n".join(lines) + "\n"
 
-    def _in_container(self, index: int, container: str, opt: Path, curve: str, command: str) -> str:
-        """A host shell line that runs ``command`` as a container of pod ``index``."""
-        top = self.root / f"pod-{index}" / f"{container}-root"
-        environment = " ".join(f"{k}={shlex.quote(v)}" for k, v in POD_ENVIRONMENT.items())
+    def _in_container(self, index: int, container: Mapping[str, Any], image: Path, curve: str) -> str:
+        """A host shell line that runs ``container`` of pod ``index``: its command,
+        as its user (the pod's security context), in its root."""
+        top = self.root / f"pod-{index}" / f"{container['name']}-root"
+        environment = " ".join(f"{k}={shlex.quote(v)}" for k, v in self._environment().items())
+        user = ""
+        uid, gid, groups = self._user()
+        if uid is not None:
+            user = f"--userspec={uid}:{gid} --groups={groups} "
+        command = shlex.join(container["command"])
         inside = (
-            self._container_root(index, container, opt, curve)
+            self._container_root(index, container, image, curve)
             + f"hostname {self.name}-{index}\n"
-            + f"exec chroot {shlex.quote(str(top))} /usr/bin/env -i {environment} /bin/sh -c {shlex.quote(command)}\n"
+            + f"exec chroot {user}{shlex.quote(str(top))} /usr/bin/env -i {environment} "
+            + f"/bin/sh -c {shlex.quote('cd / && exec ' + command)}\n"
         )
         return (
             f"nsenter --net={self.netns} unshare --uts --mount --propagation private /bin/sh -c {shlex.quote(inside)}"
         )
 
-    def start(self, index: int, *, curve: str = "curve") -> Rank:
-        """Start pod ``index``: its init container, then its broker container."""
+    def start(self, index: int, *, curve: str = "curve", image: Path | None = None) -> Rank:
+        """Start pod ``index``: its init container, then its broker container.
+
+        ``image``: a folder standing for the application image's own files
+        (its ``opt``), fresh for the pod by default.
+        """
         hostname = f"{self.name}-{index}"
         log = self.root / f"rank-{index}.log"
-        config = f"/{fluxfacts.NATIVE_CONFIG_MOUNT.strip('/')}"
-        init = self._in_container(
-            index, "init", self.root / "view-image", curve, f"cd / && exec /bin/sh {config}/init.sh"
-        )
-        main = self._in_container(
-            index,
-            "main",
-            self.root / f"pod-{index}" / "opt",
-            curve,
-            f"cd / && exec /bin/sh {config}/{fluxfacts.ENTRYPOINT_KEY}",
-        )
+        (init_container,) = self.pod["initContainers"]
+        (main_container,) = [c for c in self.pod["containers"] if _runs_flux(c)]
+        init = self._in_container(index, init_container, self.root / "view-image", curve)
+        main = self._in_container(index, main_container, image or self.root / f"pod-{index}" / "image", curve)
         with open(log, "wb") as out:
             process = subprocess.Popen(
                 ["/bin/sh", "-c", f"{init} && exec {main}"],
@@ -291,8 +353,11 @@ class Sandbox:
         A command still running after ``timeout`` seconds (stretched on a loaded
         machine) is killed and reported as failed, with exit status 124."""
         pid = self._broker_shell_pid(index)
-        environment = [f"{k}={v}" for k, v in POD_ENVIRONMENT.items()]
+        environment = [f"{k}={v}" for k, v in self._environment().items()]
         argv = ["nsenter", f"--target={pid}", "--uts", "--mount", "--net", "--root", "--wd"]
+        user, group, groups = self._user()
+        if user is not None:
+            argv += ["setpriv", f"--reuid={user}", f"--regid={group}", f"--groups={groups}"]
         argv += ["/usr/bin/env", "-i", *environment, "/bin/sh", "-c", command]
         try:
             return subprocess.run(argv, capture_output=True, text=True, timeout=timeout * load_stretch(), check=False)
@@ -360,21 +425,27 @@ class Sandbox:
 
 
 def sandbox_for(spec: ExperimentSpec, flux_core: Path, certificate: str | None = None) -> Sandbox:
-    """The sandbox of one native MiniCluster: its ConfigMap as the builders
-    render it, and its certificate (a fresh one unless given)."""
+    """The sandbox of one native MiniCluster: its ConfigMap and pod spec as the
+    builders render them, and its certificate (a fresh one unless given)."""
     mc = spec.mini_cluster
     certificate = certificate or certificate_text(os.urandom(32), fluxfacts.broker_hostname(mc.name, 0))
-    (config,) = [o.body for o in kubernetes_objects(spec, certificate) if o.role == CONFIG]
+    objects = {o.role: o.body for o in kubernetes_objects(spec, certificate)}
     assert mc.max_size is not None and mc.headless_name is not None
     return Sandbox(
         name=mc.name,
-        service_domain=fluxfacts.service_domain(mc.headless_name, mc.namespace),
+        headless=mc.headless_name,
+        namespace=mc.namespace,
         max_size=mc.max_size,
-        config_map=config["data"],
+        config_map=objects[CONFIG]["data"],
         secret={fluxfacts.CERT_SECRET_KEY: certificate},
-        secret_mode=fluxfacts.CERT_FILE_MODE,
+        pod=objects[JOB]["spec"]["template"]["spec"],
         flux_core=flux_core,
     )
+
+
+def _runs_flux(container: Mapping[str, Any]) -> bool:
+    command: list[str] = container.get("command", [""])
+    return command[-1].endswith(f"/{fluxfacts.ENTRYPOINT_KEY}")
 
 
 def in_pod(kubectl_exec: str) -> list[str]:

@@ -506,7 +506,7 @@ def broker_config(port: object = 8050, hosts: str = "lammps-[0-3]", drop: str = 
     from flux_minicluster.broker import fluxfacts
 
     lines = {
-        "curve_cert": f'"{fluxfacts.NATIVE_CERT_PATH}"',
+        "curve_cert": f'"{fluxfacts.CERT_PATH}"',
         "default_port": str(port),
         "default_bind": '"tcp://eth0:%p"',
         "default_connect": '"tcp://%h.lammps.lammps.svc.cluster.local:%p"',

@@ -14,12 +14,12 @@ from flux_minicluster.broker.config import (
     shell_expanded_characters,
 )
 
-CERT = fluxfacts.NATIVE_CERT_PATH
+CERT = fluxfacts.CERT_PATH
 
 
 def _config(max_size: int = 4) -> dict:
     return broker_config(
-        name="lammps", namespace="lab", headless_name="lammps", max_size=max_size, queue_policy="fcfs", cert_path=CERT
+        name="lammps", headless_name="ranks", max_size=max_size, queue_policy="fcfs", cert_path=CERT
     )
 
 
@@ -33,7 +33,8 @@ def test_bootstrap_follows_the_operator_layout() -> None:
     assert bootstrap["hosts"] == [{"host": "lammps-[0-3]"}]
     assert bootstrap["default_port"] == 8050
     assert bootstrap["default_bind"] == "tcp://eth0:%p"
-    assert bootstrap["default_connect"] == "tcp://%h.lammps.lab.svc.cluster.local:%p"
+    # Completed by the pod's DNS search path (NAMESPACE.svc.DOMAIN first), whatever the domain.
+    assert bootstrap["default_connect"] == "tcp://%h.ranks:%p"
     assert bootstrap["curve_cert"] == CERT
 
 

@@ -223,19 +223,22 @@ queue-policy = "fcfs"
 """
     generated = broker_config(
         name="NAME",
-        namespace="NS",
         headless_name="HEADLESS",
         max_size=4,
         queue_policy="fcfs",
         cert_path="/mnt/flux/config/curve/curve.cert",
     )
-    assert generated == tomllib.loads(operator_toml)
+    expected = tomllib.loads(operator_toml)
+    # One difference: ranks connect through the pods' DNS search path, which
+    # completes HEADLESS with NS.svc.<the cluster's domain>, whatever it is.
+    expected["bootstrap"]["default_connect"] = "tcp://%h.HEADLESS:%p"
+    assert generated == expected
 
 
-def test_each_rank_connects_through_the_headless_service_of_its_namespace() -> None:
-    mc = _spec(headlessName="flux").mini_cluster
+def test_each_rank_connects_through_the_headless_service_without_the_cluster_domain() -> None:
+    mc = _spec(headlessName="flux", clusterDomain="hpc.example").mini_cluster
     bootstrap = tomllib.loads(effective_broker_config(mc))["bootstrap"]
-    assert bootstrap["default_connect"] == "tcp://%h.flux.lab.svc.cluster.local:%p"
+    assert bootstrap["default_connect"] == "tcp://%h.flux:%p"
 
 
 # --- Offline render: YAML form and the certificate it shows ------------------

@@ -108,13 +108,11 @@ def test_a_size_change_within_max_size_updates_only_the_size_patch(repo: Path, c
     code, out, err = run(capsys, "lammps-cpu", "--against", "HEAD")
     assert (code, err) == (0, "")
     assert steps(out) == {
-        "experiment-size": (
-            "update",
-            'metadata.annotations["pulumi.com/waitFor"], spec.parallelism, spec.completions',
-        )
+        "experiment-size": ("update", "spec.parallelism, spec.completions"),
+        "experiment-budget": ("update", "spec.minAvailable"),
     }
     assert warnings(out) == []
-    assert "1 to update; 6 unchanged" in out
+    assert "2 to update; 6 unchanged" in out
     # The hunk names the object in its file names and shows the new count.
     assert "--- HEAD:stacks/Pulumi.lammps-cpu.yaml: kubernetes:batch/v1:JobPatch experiment-size" in out
     assert "+++ stacks/Pulumi.lammps-cpu.yaml: kubernetes:batch/v1:JobPatch experiment-size" in out
@@ -126,12 +124,18 @@ def test_a_new_image_replaces_the_brokers_and_warns_that_the_instance_stops(repo
     code, out, _ = run(capsys, "lammps-cpu", "--against", "HEAD", "--summary")
     assert code == 0
     assert steps(out) == {
-        "experiment-job": ("replace", "because spec.template.spec.containers[0].image"),
+        # The ConfigMap holds the Job's digest: it is the instance's root, replaced with its Job.
+        "experiment-flux-config": ("replace", 'because data["instance.json"]'),
+        "experiment-job": (
+            "replace",
+            "because spec.template.spec.containers[0].image, experiment-flux-config is replaced",
+        ),
         "experiment-size": ("replace", "because experiment-job is replaced"),
+        "experiment-budget": ("replace", "because experiment-job is replaced"),
     }
     assert warnings(out) == [
         "warning: the running Flux instance is stopped and its jobs are lost: experiment-job is replaced "
-        "(spec.template.spec.containers[0].image)"
+        "(spec.template.spec.containers[0].image, experiment-flux-config is replaced)"
     ]
     assert "---" not in out  # --summary: no hunks
 
@@ -154,8 +158,8 @@ def test_a_new_machine_type_replaces_the_pool_and_the_brokers_on_it(repo: Path, 
     assert (code, err) == (0, "")
     found = steps(out)
     assert found["experiment-node-pool"] == ("replace", "because node_config.machine_type")
-    assert found["experiment-job"][0] == "replace"
-    assert "experiment-node-pool is replaced" in found["experiment-job"][1]
+    assert found["experiment-flux-config"] == ("replace", "because experiment-node-pool is replaced")
+    assert found["experiment-job"] == ("replace", "because experiment-flux-config is replaced")
 
 
 def test_new_pool_labels_update_the_pool_in_place(repo: Path, capsys) -> None:
@@ -172,7 +176,8 @@ def test_turning_off_compact_placement_replaces_the_pool_and_the_brokers_on_it(r
     assert (code, err) == (0, "")
     found = steps(out)
     assert found["experiment-node-pool"] == ("replace", "because placement_policy")
-    assert found["experiment-job"] == ("replace", "because experiment-node-pool is replaced")
+    assert found["experiment-flux-config"] == ("replace", "because experiment-node-pool is replaced")
+    assert found["experiment-job"] == ("replace", "because experiment-flux-config is replaced")
     assert any("Flux instance is stopped" in w for w in warnings(out))
 
 
@@ -219,9 +224,9 @@ def test_a_removed_volume_is_deleted_with_its_data(repo: Path, capsys) -> None:
     assert [w for w in warnings(out) if "scratch" in w] == [
         "warning: the data on volume experiment-data-scratch is lost: experiment-data-scratch is deleted"
     ]
-    # The brokers no longer mount it: a new pod template.
+    # The brokers no longer mount it: a new pod template, a new instance.
     assert steps(out)["experiment-job"][0] == "replace"
-    assert "  2 to replace, 1 to delete; 5 unchanged" in out.splitlines()
+    assert "  4 to replace, 1 to delete; 4 unchanged" in out.splitlines()
 
 
 def test_a_new_encrypted_certificate_replaces_the_secret_and_the_brokers(repo: Path, capsys) -> None:
@@ -234,7 +239,8 @@ def test_a_new_encrypted_certificate_replaces_the_secret_and_the_brokers(repo: P
     found = steps(out)
     assert found["experiment-curve-cert"][0] == "replace"
     assert found["experiment-curve-cert"][1].startswith("because stringData")
-    assert found["experiment-job"] == ("replace", "because experiment-curve-cert is replaced")
+    assert found["experiment-flux-config"] == ("replace", "because experiment-curve-cert is replaced")
+    assert found["experiment-job"] == ("replace", "because experiment-flux-config is replaced")
     # Only a digest of the ciphertext is compared; neither ciphertext is printed.
     full, _, _ = (main(["diff", "volumes", "--against", "HEAD"]), None, None)
     printed = capsys.readouterr().out
@@ -244,7 +250,7 @@ def test_a_new_encrypted_certificate_replaces_the_secret_and_the_brokers(repo: P
 
 def test_no_change_says_so_and_exit_code_tells_changes_apart(repo: Path, capsys) -> None:
     code, out, _ = run(capsys, "lammps-cpu", "--against", "HEAD", "--exit-code")
-    assert code == 0 and "no changes; 7 unchanged" in out
+    assert code == 0 and "no changes; 8 unchanged" in out
     edit(repo, LAMMPS, "    size: 8\n", "    size: 7\n")
     code, _, _ = run(capsys, "lammps-cpu", "--against", "HEAD", "--exit-code")
     assert code == 1
@@ -269,7 +275,7 @@ def test_a_stack_new_since_the_revision_is_created_whole(repo: Path, capsys) -> 
     assert code == 0
     assert "is not in HEAD: every resource is created" in out
     assert {action for action, _ in steps(out).values()} == {"create"}
-    assert "7 to create; 0 unchanged" in out
+    assert "8 to create; 0 unchanged" in out
 
 
 @pytest.mark.parametrize(
@@ -346,7 +352,7 @@ def test_the_workflow_diff_job_needs_no_secrets_and_comments_the_diff(repo: Path
     subprocess.run(["bash", "-e", "-c", script], cwd=repo, check=True, capture_output=True, timeout=120)
     comment = (repo / "diff.md").read_text()
     assert comment.startswith("### `flux-minicluster diff stacks/Pulumi.lammps-cpu.yaml --against origin/main`\n")
-    assert "+- replace  kubernetes:batch/v1:Job       experiment-job" in comment
+    assert re.search(r"\+- replace\s+kubernetes:batch/v1:Job\s+experiment-job", comment), comment
     assert "warning: the running Flux instance is stopped" in comment
 
 
@@ -386,4 +392,4 @@ def test_without_git_a_revision_is_refused_and_a_file_still_works(
     assert (code, out) == (2, "")
     assert err == "--against HEAD: git is not installed; give a stack file to compare with\n"
     code, out, err = run(capsys, "lammps-cpu", "--against", LAMMPS, "--summary")
-    assert (code, err) == (0, "") and "no changes; 7 unchanged" in out
+    assert (code, err) == (0, "") and "no changes; 8 unchanged" in out

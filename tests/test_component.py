@@ -137,6 +137,7 @@ KUBERNETES_CHILDREN = (
     "lammps-service",
     "lammps-job",
     "lammps-size",
+    "lammps-budget",
 )
 
 
@@ -152,10 +153,14 @@ def test_parents_providers_and_dependencies() -> None:
         assert seen[name].provider is k8s_provider, name
     assert seen["lammps-node-pool"].delete_before_replace
     waits_for = {r._name for r in seen["lammps-job"].depends_on or []}
-    assert {"lammps-node-pool", "lammps-curve-cert", "lammps-flux-config", "lammps-service"} <= waits_for
+    assert {"lammps-node-pool", "lammps-flux-config", "lammps-service"} <= waits_for
+    assert {"lammps-curve-cert", "lammps-node-pool"} <= {r._name for r in seen["lammps-flux-config"].depends_on or []}
     assert {r._name for r in seen["lammps-size"].depends_on or []} == {"lammps-job"}
+    assert {r._name for r in seen["lammps-budget"].depends_on or []} == {"lammps-size"}
     provider = mocks.one("pulumi:providers:kubernetes").inputs
-    kubeconfig = json.loads(provider["kubeconfig"])
+    # A secret, like any kubeconfig the state could otherwise hold in plaintext.
+    assert is_secret_value(provider["kubeconfig"])
+    kubeconfig = json.loads(provider["kubeconfig"]["value"])
     assert kubeconfig["users"][0]["user"]["exec"]["command"] == "gke-gcloud-auth-plugin"
     assert kubeconfig["clusters"][0]["cluster"]["server"] == "https://203.0.113.10"
     # A CA rotation or new endpoint keeps the provider, and every object on it.
@@ -164,12 +169,14 @@ def test_parents_providers_and_dependencies() -> None:
 
 def test_brokers_are_replaced_with_their_certificate_config_and_node_pool() -> None:
     _, seen = run_recording_options(CPU_CONFIG)
-    job = seen["lammps-job"]
+    config, job = seen["lammps-flux-config"], seen["lammps-job"]
     # depends_on alone never cascades a replacement; replace_with does.
-    assert {r._name for r in job.replace_with or []} == {"lammps-curve-cert", "lammps-flux-config", "lammps-node-pool"}
-    assert job.delete_before_replace
-    # The size patch is re-applied (and waited for) whenever the Job is new.
+    assert {r._name for r in config.replace_with or []} == {"lammps-curve-cert", "lammps-node-pool"}
+    assert {r._name for r in job.replace_with or []} == {"lammps-flux-config"}
+    assert job.delete_before_replace and config.delete_before_replace
+    # The size patch and the budget are re-applied (and waited for) whenever the Job is new.
     assert {r._name for r in seen["lammps-size"].replace_with or []} == {"lammps-job"}
+    assert {r._name for r in seen["lammps-budget"].replace_with or []} == {"lammps-job"}
 
 
 def test_a_new_machine_type_replaces_the_node_pool_instead_of_recreating_its_nodes() -> None:
@@ -182,9 +189,19 @@ def test_a_new_machine_type_replaces_the_node_pool_instead_of_recreating_its_nod
 
     _, seen = run_recording_options(CPU_CONFIG)
     engine = input_type_py_to_pulumi_names(NodePoolNodeConfigArgs)
-    expected = {f"nodeConfig.{engine[field]}" for field in ("machine_type", "disk_type", "disk_size_gb", "image_type")}
+    recreating = (
+        "machine_type",
+        "disk_type",
+        "disk_size_gb",
+        "image_type",
+        "kubelet_config",
+        "gvnic",
+        "gcfs_config",
+        "workload_metadata_config",
+    )
+    expected = {f"nodeConfig.{engine[field]}" for field in recreating} | {"networkConfig"}
     assert set(seen["lammps-node-pool"].replace_on_changes or []) == expected
-    assert "lammps-node-pool" in {r._name for r in seen["lammps-job"].replace_with or []}
+    assert "lammps-node-pool" in {r._name for r in seen["lammps-flux-config"].replace_with or []}
 
 
 def test_operator_minicluster_is_replaced_with_its_certificate_and_node_pool() -> None:
@@ -196,39 +213,66 @@ def test_operator_minicluster_is_replaced_with_its_certificate_and_node_pool() -
     assert "spec.maxSize" in replace_on and "spec.flux" in replace_on and "spec.size" not in replace_on
 
 
-def test_job_counts_belong_to_the_size_patch_which_waits_for_every_broker() -> None:
+def test_job_counts_belong_to_the_size_patch_which_starts_the_job() -> None:
     mocks, seen = run_recording_options(CPU_CONFIG)
     job = mocks.one(JOB).inputs
     assert job["spec"]["completionMode"] == "Indexed"
     assert job["spec"]["parallelism"] == job["spec"]["completions"] == 4
+    # Created suspended: a replacement Job (created with the counts it was first
+    # declared with) starts only once the patch has set the current ones.
+    assert job["spec"]["suspend"] is True
     assert job["metadata"]["annotations"] == {"pulumi.com/skipAwait": "true"}
-    assert set(seen["lammps-job"].ignore_changes or []) == {"spec.parallelism", "spec.completions"}
+    assert set(seen["lammps-job"].ignore_changes or []) == {"spec.parallelism", "spec.completions", "spec.suspend"}
     patch = mocks.one(SIZE_PATCH).inputs
-    assert patch["spec"] == {"parallelism": 4, "completions": 4}
+    assert patch["spec"] == {"parallelism": 4, "completions": 4, "suspend": False}
     assert patch["metadata"]["name"] == "lammps"
-    annotations = patch["metadata"]["annotations"]
-    assert annotations["pulumi.com/waitFor"] == "jsonpath={.status.ready}=4"
-    assert annotations["pulumi.com/timeoutSeconds"] == str(30 * 60)
-    assert annotations["pulumi.com/patchForce"] == "true"
+    assert patch["metadata"]["annotations"] == {"pulumi.com/patchForce": "true", "pulumi.com/skipAwait": "true"}
+    # Its delete would hand back an Indexed Job's required completions.
+    assert seen["lammps-size"].retain_on_delete
 
 
-def test_endpoint_outputs_wait_for_the_size_patch() -> None:
+def test_the_component_watches_its_brokers_come_up_with_the_clusters_kubeconfig() -> None:
     def program() -> Any:
-        cluster = FluxMiniCluster("lammps", CPU_CONFIG)
+        cluster = FluxMiniCluster("lammps", {**CPU_CONFIG, "miniCluster": {**CPU_CONFIG["miniCluster"], "minSize": 2}})
         return pulumi.Output.from_input(cluster.lead_broker_host.resources()).apply(
             lambda resources: sorted(r._name for r in resources)
         )
 
-    _, depends = run_under_mocks(program)
-    assert depends == ["lammps-size"]
+    mocks, depends = run_under_mocks(program)
+    (request,) = mocks.waits
+    assert (request.expect.namespace, request.expect.job, request.expect.size) == ("lammps", "lammps", 4)
+    assert request.expect.waits_for_jobs and request.expect.broker_container == "lammps"
+    assert request.timeout_seconds == 30 * 60
+    # The node pool's cluster, as the component's Kubernetes provider reaches it.
+    kubeconfig = json.loads(request.kubeconfig)
+    assert kubeconfig["clusters"][0]["cluster"]["server"] == "https://203.0.113.10"
+    # The outputs resolve once the instance is up: after the patch started the Job, and every object exists.
+    assert depends == ["lammps-budget", "lammps-size"]
+    # No provider wait: the watch does it, and fails fast.
+    assert "annotations" not in mocks.one("kubernetes:policy/v1:PodDisruptionBudget").inputs["metadata"]
+
+
+def test_without_a_kubeconfig_the_provider_waits_for_every_broker() -> None:
+    mc = {**CPU_CONFIG["miniCluster"], "size": 3}
+
+    def program() -> Any:
+        import pulumi_kubernetes as k8s
+
+        provider = k8s.Provider("mine", context="kind-flux")
+        return FluxMiniCluster("lammps", {"miniCluster": mc}, pulumi.ResourceOptions(providers=[provider]))
+
+    mocks, _ = run_under_mocks(program)
+    assert mocks.waits == []
+    budget = mocks.one("kubernetes:policy/v1:PodDisruptionBudget").inputs
+    assert budget["metadata"]["annotations"]["pulumi.com/waitFor"] == "jsonpath={.status.currentHealthy}=3"
 
 
 def test_a_command_runs_to_completion_under_pulumi_up() -> None:
     mc = {**CPU_CONFIG["miniCluster"], "containers": [{"image": "lmp", "command": "lmp -in in.reaxc"}]}
     mocks, _ = run_under_mocks(lambda: FluxMiniCluster("lammps", {**CPU_CONFIG, "miniCluster": mc}))
-    assert mocks.by_type(SIZE_PATCH) == []
-    # Without skipAwait the provider waits for the Job to complete, and fails with it.
-    assert mocks.one(JOB).inputs["metadata"]["annotations"] == {"pulumi.com/timeoutSeconds": "1800"}
+    (request,) = mocks.waits
+    assert not request.expect.waits_for_jobs  # done when the Job completes
+    assert mocks.one(JOB).inputs["spec"]["backoffLimit"] == 0
 
 
 def with_data_volume(keep: bool) -> dict[str, Any]:
@@ -252,8 +296,9 @@ def test_kept_data_volume_and_its_namespace_outlive_destroy() -> None:
     assert seen["lammps-namespace"].retain_on_delete
     for name in ("lammps-curve-cert", "lammps-job"):
         assert not seen[name].retain_on_delete, name
-    # The broker pods mount the claim and are deleted before it.
-    assert "lammps-data-results" in {r._name for r in seen["lammps-job"].depends_on or []}
+    # The broker pods mount the claim and are deleted before it: the Job after
+    # its ConfigMap, which is created after the claim.
+    assert "lammps-data-results" in {r._name for r in seen["lammps-flux-config"].depends_on or []}
     assert seen["lammps-data-results"].parent._name == "lammps"
     pod = mocks.one(JOB).inputs["spec"]["template"]["spec"]
     assert {"name": "out", "persistentVolumeClaim": {"claimName": "results"}} in pod["volumes"]

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from flux_minicluster.backends.native.entrypoint import (
+    LINK_TREE,
     broker_options,
     entrypoint_script,
     init_script,
@@ -135,10 +136,15 @@ def test_without_a_command_the_lead_runs_nothing() -> None:
     assert lead_program(mc, mc.containers[0]) is None
 
 
+CERT = f"{STATE}/curve/minicluster.cert"
 _PREAMBLE = [
     "view=/mnt/flux/view",
-    "# The view's files link into /opt/software: put the copy back where they point.",
-    "if [ -d /mnt/flux/software ]; then mkdir -p /opt/software && cp -R /mnt/flux/software/. /opt/software/; fi",
+    "# The view's files link into /opt/software: link the init container's copy there.",
+    *LINK_TREE.splitlines(),
+    "if [ /opt/software -ef /mnt/flux/software ] || [ ! -d /mnt/flux/software ]; then :",
+    "elif [ ! -e /opt/software ] && ln -s /mnt/flux/software /opt/software 2>/dev/null; then :",
+    "elif [ -d /opt/software ] && [ -w /opt/software ]; then link_tree /mnt/flux/software /opt/software || exit 1",
+    'else echo "/opt/software cannot take the Flux view: it is not writable by $(id -u)" >&2; exit 1; fi',
     'export PATH="$PATH:$view/bin"',
     'for site in "$view"/lib/python3*/site-packages; do',
     '    if [ -d "$site" ]; then export PYTHONPATH="${PYTHONPATH:+$PYTHONPATH:}$site"; fi',
@@ -149,11 +155,23 @@ _PREAMBLE = [
     "{ echo \"export PATH='$PATH'\"; echo \"export PYTHONPATH='${PYTHONPATH:-}'\"; "
     "echo \"export LD_LIBRARY_PATH='${LD_LIBRARY_PATH:-}'\"; "
     'echo "export fluxsocket=local:///mnt/flux/config/run/flux/local"; } > /mnt/flux/flux-view.sh',
-    f"mkdir -p {STATE}/etc/flux/config {STATE}/etc/flux/system/cron.d {STATE}/var/lib/flux {STATE}/run/flux",
+    f"mkdir -p {STATE}/etc/flux/config {STATE}/etc/flux/system/cron.d {STATE}/var/lib/flux {STATE}/run/flux "
+    f"{STATE}/curve",
     f"cp /flux_minicluster/config/broker.toml {STATE}/etc/flux/config/broker.toml",
+    "# The certificate as a file of this broker's user that no one else can read.",
+    f"rm -f {CERT}.new && (umask 077 && cat /flux_minicluster/curve/curve.cert > {CERT}.new) && "
+    f"mv {CERT}.new {CERT} || exit 1",
     "# The resource set: every rank as this node has it (cores, GPUs).",
     f"flux R encode --hosts=lammps-[0-3] --local > {STATE}/etc/flux/system/R.new && "
     f"mv {STATE}/etc/flux/system/R.new {STATE}/etc/flux/system/R || exit 1",
+]
+_RUN_BROKER = [
+    "# The broker runs as a child so that the pod's stop request (SIGTERM) reaches",
+    "# it and it leaves the instance cleanly; wait until it has ended.",
+    '"$@" &',
+    "broker=$!",
+    "trap 'kill -TERM \"$broker\" 2>/dev/null' TERM INT",
+    'while :; do wait "$broker"; status=$?; kill -0 "$broker" 2>/dev/null || break; done',
 ]
 _BROKER = f"flux broker --config-path={STATE}/etc/flux/config $options"
 
@@ -168,12 +186,14 @@ def test_entrypoint_of_an_instance_that_waits_for_jobs() -> None:
             *_PREAMBLE,
             "options='" + " ".join(OPTIONS) + "'",
             'if [ "$(cat /proc/sys/kernel/hostname)" = lammps-0 ]; then',
-            f"    {_BROKER} -Sbroker.rc2_none=1",
-            "    status=$?",
+            f"    set -- {_BROKER} -Sbroker.rc2_none=1",
             "else",
-            f"    {_BROKER}",
-            "    status=$?",
+            f"    set -- {_BROKER}",
             "fi",
+            *_RUN_BROKER,
+            "# An instance that waits for jobs has no end of its own: a broker that ended",
+            "# was stopped, and its rank must start again, not count as done.",
+            'if [ "$status" -eq 0 ]; then status=75; fi',
             'exit "$status"',
             "",
         ]
@@ -205,14 +225,13 @@ def test_entrypoint_runs_each_hook_where_the_operator_runs_it() -> None:
             'if [ "$(cat /proc/sys/kernel/hostname)" = lammps-0 ]; then',
             "    # commands.brokerPre",
             "    echo lead",
-            f"    {_BROKER} sh -c 'flux submit -N 2 -n 2 --quiet --watch lmp -in in.lj'",
-            "    status=$?",
+            f"    set -- {_BROKER} sh -c 'flux submit -N 2 -n 2 --quiet --watch lmp -in in.lj'",
             "else",
             "    # commands.workerPre",
             "    echo worker",
-            f"    {_BROKER}",
-            "    status=$?",
+            f"    set -- {_BROKER}",
             "fi",
+            *_RUN_BROKER,
             "# commands.post",
             "echo post",
             'exit "$status"',

@@ -49,14 +49,15 @@ TOKENS = {
 #: backend never reaches into the other, the command never into the adapter).
 LAYERS: list[set[str]] = [
     {"errors", "names"},
-    {"catalog", "broker"},
+    {"catalog", "broker", "bringup"},
     {"spec"},
     {"stackfile", "gke"},
     {"backends.native", "backends.flux_operator"},
     {"kubernetes_objects", "endpoint"},
     {"lifecycle"},
-    {"args", "testing"},
+    {"args"},
     {"component", "cli"},
+    {"testing"},
 ]
 
 

@@ -24,7 +24,7 @@ from flux_minicluster.cli.render import rendered_resources
 from flux_minicluster.cli.update_plan import changed_paths
 from flux_minicluster.component.flux_operator import FluxOperator
 from flux_minicluster.component.program import run
-from flux_minicluster.kubernetes_objects import CERTIFICATE, CONFIG, JOB, SIZE, kubernetes_objects
+from flux_minicluster.kubernetes_objects import BUDGET, CERTIFICATE, CONFIG, DATA_VOLUME, JOB, SIZE, kubernetes_objects
 from flux_minicluster.lifecycle import LIFECYCLE, replaced_by
 from flux_minicluster.stackfile.reader import read_stack
 from flux_minicluster.testing import is_secret_value, run_under_mocks
@@ -58,13 +58,10 @@ def test_a_size_change_within_max_size_replaces_nothing(stack: Path, backend: st
     for key, paths in changes.items():
         assert replaced_by(role_of(key), paths) == [], (key, paths)
     if backend == "native":
-        # The Job's counts belong to the size patch, which also waits for the new ranks.
+        # The Job's counts belong to the size patch; the budget counts the new ranks.
         assert sorted(changes.pop(JOB + "job")) == ["spec.completions", "spec.parallelism"]
-        assert sorted(changes.pop(SIZE + "size")) == [
-            'metadata.annotations["pulumi.com/waitFor"]',
-            "spec.completions",
-            "spec.parallelism",
-        ]
+        assert sorted(changes.pop(SIZE + "size")) == ["spec.completions", "spec.parallelism"]
+        assert changes.pop(BUDGET + "budget") == ["spec.minAvailable"]
     else:
         assert changes.pop("minicluster" + "minicluster") == ["spec.size"]
     assert changes == {}
@@ -84,14 +81,31 @@ def test_a_new_certificate_replaces_the_secret_and_with_it_the_brokers() -> None
     old = {o.role: o.body for o in kubernetes_objects(spec, certificate_text(bytes(32), "lammps-0"))}
     new = {o.role: o.body for o in kubernetes_objects(spec, certificate_text(bytes([1] * 32), "lammps-0"))}
     assert replaced_by(CERTIFICATE, changed_paths(old[CERTIFICATE], new[CERTIFICATE])) == ['stringData["curve.cert"]']
-    assert CERTIFICATE in LIFECYCLE[JOB].replace_with and CERTIFICATE in LIFECYCLE["minicluster"].replace_with
+    assert CERTIFICATE in replacing(JOB) and CERTIFICATE in replacing("minicluster")
     # Nothing else carries the certificate, so nothing else changes.
     assert all(old[role] == new[role] for role in old if role != CERTIFICATE)
+    assert "BEGIN" not in str(old[CONFIG]) and certificate_text(bytes(32), "lammps-0") not in str(old[CONFIG])
 
 
 def test_a_node_pool_replacement_replaces_the_brokers() -> None:
-    assert "node-pool" in LIFECYCLE[JOB].replace_with
-    assert "node-pool" in LIFECYCLE["minicluster"].replace_with
+    assert "node-pool" in replacing(JOB)
+    assert "node-pool" in replacing("minicluster")
+
+
+def test_a_data_volume_replacement_replaces_the_brokers_that_hold_it() -> None:
+    assert DATA_VOLUME in replacing(JOB)
+
+
+def replacing(role: str) -> set[str]:
+    """Every role whose replacement replaces ``role``, directly or through another."""
+    found: set[str] = set()
+    todo = list(LIFECYCLE[role].replace_with)
+    while todo:
+        other = todo.pop()
+        if other not in found:
+            found.add(other)
+            todo += LIFECYCLE[other].replace_with if other in LIFECYCLE else []
+    return found
 
 
 def test_renaming_the_minicluster_keeps_every_resource_name() -> None:

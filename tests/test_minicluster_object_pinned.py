@@ -36,7 +36,7 @@ def _minicluster(**changes: Any) -> dict[str, Any]:
     }
     config["miniCluster"]["containers"][0]["launcher"] = True
     config["miniCluster"].update(changes)
-    objects = kubernetes_objects(load_spec(config), "CERTIFICATE TEXT")
+    objects = list(kubernetes_objects(load_spec(config), "CERTIFICATE TEXT"))
     assert [o.role for o in objects] == ["namespace", "certificate", "data-volume", "minicluster"]
     return objects[-1].body
 
@@ -135,7 +135,7 @@ def test_without_user_hooks_the_flux_container_only_installs_the_certificate() -
     config["nodePool"] = None
     config["miniCluster"]["containers"][0]["volumes"] = {}
     config["miniCluster"]["dataVolumes"] = {}
-    body = kubernetes_objects(load_spec(config), "C")[-1].body
+    body = list(kubernetes_objects(load_spec(config), "C"))[-1].body
     (flux, sidecar) = body["spec"]["containers"]
     assert flux["commands"] == {"pre": INSTALL_CERTIFICATE}
     assert "launcher" not in flux
@@ -148,5 +148,5 @@ def test_an_integer_empty_dir_size_limit_is_written_as_a_string() -> None:
     config = copy.deepcopy(CONFIG)
     config["miniCluster"]["backend"] = "operator"
     config["miniCluster"]["containers"][0]["volumes"]["scratch"]["emptyDirSizeLimit"] = 1073741824
-    body = kubernetes_objects(load_spec(config), "C")[-1].body
+    body = list(kubernetes_objects(load_spec(config), "C"))[-1].body
     assert body["spec"]["containers"][0]["volumes"]["scratch"]["emptyDirSizeLimit"] == "1073741824"

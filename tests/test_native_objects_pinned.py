@@ -6,6 +6,7 @@ Pulumi Kubernetes provider's."""
 from __future__ import annotations
 
 import copy
+import json
 import tomllib
 from typing import Any
 
@@ -83,6 +84,8 @@ def test_objects_come_in_creation_order_with_their_names() -> None:
         ("config", "flux-config", False),
         ("service", "service", False),
         ("job", "job", False),
+        ("size", "size", False),
+        ("budget", "budget", False),
     ]
 
 
@@ -117,14 +120,19 @@ def test_namespace_secret_and_claim() -> None:
     }
 
 
-def test_config_map_carries_the_broker_config_and_the_three_scripts() -> None:
+def test_config_map_carries_the_broker_config_the_three_scripts_and_the_instances_identity() -> None:
     config_map = _objects()["config"]
     assert config_map["metadata"] == {"name": "lammps-flux", "namespace": "lab", "labels": LABELS}
-    assert sorted(config_map["data"]) == ["broker.toml", "entrypoint.sh", "init.sh", "ready.sh"]
+    assert config_map["immutable"] is True
+    assert sorted(config_map["data"]) == ["broker.toml", "entrypoint.sh", "init.sh", "instance.json", "ready.sh"]
     # The hostlist covers maxSize, not size (FACTS.md section 2).
     bootstrap = tomllib.loads(config_map["data"]["broker.toml"])["bootstrap"]
     assert bootstrap["hosts"] == [{"host": "lammps-[0-3]"}]
-    assert bootstrap["curve_cert"] == "/flux_minicluster/curve/curve.cert"
+    assert bootstrap["curve_cert"] == "/mnt/flux/config/curve/minicluster.cert"
+    identity = json.loads(config_map["data"]["instance.json"])
+    assert set(identity) == {"job", "certificate", "dataVolumes", "nodePool"}
+    assert identity["certificate"] == "<assigned when curve-cert is created>"
+    assert identity["dataVolumes"] == {"results": "<assigned when data-results is created>"}
 
 
 def test_headless_service_publishes_every_broker_before_it_is_ready() -> None:
@@ -149,13 +157,23 @@ def test_indexed_job_for_a_command_with_every_pod_option() -> None:
             "name": "lammps",
             "namespace": "lab",
             "labels": {**LABELS, "kueue.x-k8s.io/queue-name": "q"},
-            # A command: pulumi up waits for the Job, for readyTimeoutMinutes (30).
-            "annotations": {"pulumi.com/timeoutSeconds": "1800"},
+            "ownerReferences": [
+                {
+                    "apiVersion": "v1",
+                    "kind": "ConfigMap",
+                    "name": "lammps-flux",
+                    "uid": "<assigned when flux-config is created>",
+                    "blockOwnerDeletion": True,
+                }
+            ],
+            "annotations": {"pulumi.com/skipAwait": "true"},
         },
         "spec": {
             "completionMode": "Indexed",
             "completions": 2,
             "parallelism": 2,
+            "suspend": True,
+            # A command runs once: its first failure ends it.
             "backoffLimit": 0,
             "activeDeadlineSeconds": 3600,
             "template": {
@@ -240,23 +258,72 @@ def test_indexed_job_for_a_command_with_every_pod_option() -> None:
     }
 
 
-def test_an_instance_that_waits_for_jobs_leaves_the_wait_to_the_size_patch() -> None:
-    objects = _objects(interactive=True)
-    assert objects["job"]["metadata"]["annotations"] == {"pulumi.com/skipAwait": "true"}
-    assert objects["size"] == {
+def test_an_instance_that_waits_for_jobs_starts_a_failed_rank_again() -> None:
+    spec = _objects(interactive=True, retriesPerBroker=3)["job"]["spec"]
+    assert {k: spec[k] for k in ("backoffLimitPerIndex", "maxFailedIndexes", "podFailurePolicy")} == {
+        "backoffLimitPerIndex": 3,
+        "maxFailedIndexes": 0,
+        "podFailurePolicy": {
+            "rules": [
+                {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]},
+                {
+                    "action": "Ignore",
+                    "onExitCodes": {"containerName": "lammps", "operator": "In", "values": [75]},
+                },
+            ]
+        },
+    }
+    assert "backoffLimit" not in spec
+
+
+def test_the_size_patch_sets_the_counts_and_leaves_suspend_to_kueue() -> None:
+    # CONFIG's jobLabels hand the Job to Kueue, which starts it when it admits it.
+    assert _objects(interactive=True)["size"] == {
         "apiVersion": "batch/v1",
         "kind": "Job",
         "metadata": {
             "name": "lammps",
             "namespace": "lab",
-            "annotations": {
-                "pulumi.com/patchForce": "true",
-                "pulumi.com/waitFor": "jsonpath={.status.ready}=2",
-                "pulumi.com/timeoutSeconds": "1800",
-            },
+            "annotations": {"pulumi.com/patchForce": "true", "pulumi.com/skipAwait": "true"},
         },
         "spec": {"parallelism": 2, "completions": 2},
     }
+    assert _objects(interactive=True, jobLabels={})["size"]["spec"] == {
+        "parallelism": 2,
+        "completions": 2,
+        "suspend": False,
+    }
+
+
+def test_the_budget_holds_drains_while_every_broker_is_up() -> None:
+    assert _objects(interactive=True)["budget"] == {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": "lammps", "namespace": "lab", "labels": LABELS},
+        "spec": {
+            "minAvailable": 2,
+            "selector": {"matchLabels": POD_LABELS},
+            "unhealthyPodEvictionPolicy": "AlwaysAllow",
+        },
+    }
+
+
+def test_when_the_provider_waits_the_budget_waits_for_every_broker_and_the_patch_for_a_command() -> None:
+    config = copy.deepcopy(CONFIG)
+    config["miniCluster"]["interactive"] = True
+    waiting = {o.role: o.body for o in kubernetes_objects(load_spec(config), "C", provider_waits=True)}
+    assert waiting["budget"]["metadata"]["annotations"] == {
+        "pulumi.com/waitFor": "jsonpath={.status.currentHealthy}=2",
+        "pulumi.com/timeoutSeconds": "1800",
+    }
+    assert waiting["size"]["metadata"]["annotations"]["pulumi.com/skipAwait"] == "true"
+    command = {o.role: o.body for o in kubernetes_objects(load_spec(CONFIG), "C", provider_waits=True)}
+    # The provider's Job check on the patch waits for the command to finish.
+    assert command["size"]["metadata"]["annotations"] == {
+        "pulumi.com/patchForce": "true",
+        "pulumi.com/timeoutSeconds": "1800",
+    }
+    assert "annotations" not in command["budget"]["metadata"]
 
 
 def test_an_empty_dir_on_disk_has_no_medium() -> None:

@@ -105,7 +105,7 @@ def test_broker_hostlist_always_covers_max_size(config: dict[str, Any]) -> None:
     expected = [fluxfacts.broker_hostname(mc.name, i) for i in range(config["miniCluster"]["maxSize"])]
     assert sorted(hosts) == sorted(expected)
     assert hosts[0] == fluxfacts.broker_hostname(mc.name, 0)
-    assert bootstrap["default_connect"] == f"tcp://%h.{mc.headless_name}.{mc.namespace}.svc.cluster.local:%p"
+    assert bootstrap["default_connect"] == f"tcp://%h.{mc.headless_name}:%p"
 
 
 @settings(max_examples=200, deadline=None)

@@ -45,7 +45,16 @@ def test_default_stack_renders_the_whole_experiment(in_project: None, capsys: py
     code, out = render(capsys)
     assert code == 0
     objects = by_kind(documents(out))
-    assert set(objects) == {"NodePool", "Namespace", "Secret", "ConfigMap", "Service", "Job", "JobPatch"}
+    assert set(objects) == {
+        "NodePool",
+        "Namespace",
+        "Secret",
+        "ConfigMap",
+        "Service",
+        "Job",
+        "JobPatch",
+        "PodDisruptionBudget",
+    }
     pool = objects["NodePool"]
     assert pool["placement_policy"]["type"] == "COMPACT"
     assert pool["node_config"]["advanced_machine_features"]["threads_per_core"] == 1
@@ -72,6 +81,7 @@ def test_headers_name_pulumi_resources_in_creation_order(in_project: None, capsy
         "# kubernetes:core/v1:Service experiment-service",
         "# kubernetes:batch/v1:Job experiment-job",
         "# kubernetes:batch/v1:JobPatch experiment-size",
+        "# kubernetes:policy/v1:PodDisruptionBudget experiment-budget",
     ]
 
 
@@ -147,14 +157,17 @@ def test_certificate_reaches_ranks_only_through_the_secret(
     _, out = render(capsys, "--show-secrets")
     objects = by_kind(documents(out))
     secret_key = parse_certificate(objects["Secret"]["stringData"]["curve.cert"]).keys.secret_key
-    for kind in ("ConfigMap", "Job", "JobPatch", "Service"):
+    for kind in ("ConfigMap", "Job", "JobPatch", "Service", "PodDisruptionBudget"):
         assert secret_key not in yaml.safe_dump(objects[kind]), kind
     pod = objects["Job"]["spec"]["template"]["spec"]
     (volume,) = [v for v in pod["volumes"] if v["name"] == fluxfacts.CERT_VOLUME_NAME]
     # A broker refuses a certificate readable by group or others; 0400 it accepts.
     assert volume["secret"] == {"secretName": objects["Secret"]["metadata"]["name"], "defaultMode": 0o400}
+    # Each rank copies it to a file of its own that the broker config names.
     config = tomllib.loads(objects["ConfigMap"]["data"]["broker.toml"])
-    assert config["bootstrap"]["curve_cert"] == f"{fluxfacts.CERT_MOUNT_DIR}/{fluxfacts.CERT_SECRET_KEY}"
+    assert config["bootstrap"]["curve_cert"] == fluxfacts.CERT_PATH
+    script = objects["ConfigMap"]["data"]["entrypoint.sh"]
+    assert f"umask 077 && cat {fluxfacts.CERT_MOUNT_DIR}/{fluxfacts.CERT_SECRET_KEY} > {fluxfacts.CERT_PATH}.new" in script
 
 
 def test_gpu_stack_wires_taint_toleration_and_limit(capsys: pytest.CaptureFixture[str]) -> None:
@@ -186,6 +199,7 @@ def test_output_dir_gets_one_file_per_object(
         "05-experiment-service.yaml",
         "06-experiment-job.yaml",
         "07-experiment-size.yaml",
+        "08-experiment-budget.yaml",
     ]
     assert all("secret-key" not in (tmp_path / f).read_text() for f in files)
 

@@ -168,5 +168,6 @@ def test_a_warning_names_every_reason_the_brokers_are_replaced() -> None:
     plan = plan_update(before, rendered_resources(changed, certificate="CERT"))
     assert plan.warnings == [
         "the running Flux instance is stopped and its jobs are lost: experiment-job is replaced "
-        "(spec.template.spec.containers[0].image, spec.template.spec.containers[0].workingDir)"
+        "(spec.template.spec.containers[0].image, spec.template.spec.containers[0].workingDir, "
+        "experiment-flux-config is replaced)"
     ]

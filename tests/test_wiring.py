@@ -104,7 +104,7 @@ def test_cluster_override_reaches_the_node_pool_and_the_provider() -> None:
     provider = mocks.one(K8S_PROVIDER).inputs
     assert provider["clusterIdentifier"] == other
     # The kubeconfig comes from looking up the override's cluster, by name.
-    assert json.loads(provider["kubeconfig"])["contexts"][0]["context"]["cluster"] == "other"
+    assert json.loads(provider["kubeconfig"]["value"])["contexts"][0]["context"]["cluster"] == "other"
 
 
 def test_without_override_the_node_pool_joins_the_stack_cluster() -> None:
@@ -236,21 +236,22 @@ def test_cpu_pool_gives_no_gpus() -> None:
 
 @pytest.mark.parametrize("backend", ["native", "operator"])
 def test_lead_broker_host_follows_headless_name(backend: str) -> None:
-    config = config_with(headlessName="brokers", backend=backend)
+    config = config_with(headlessName="brokers", backend=backend, clusterDomain="hpc.example")
 
     def program() -> Any:
         cluster = FluxMiniCluster("lammps", config)
         return {"host": cluster.lead_broker_host, "broker": cluster.lead_broker}
 
     mocks, outputs = run_under_mocks(program)
-    # Pod NAME-0 in subdomain HEADLESS of namespace NS (FACTS.md section 4).
-    assert outputs["host"] == "lammps-0.brokers.lammps.svc.cluster.local"
+    # Pod NAME-0 in subdomain HEADLESS of namespace NS (FACTS.md section 4), in the cluster's domain.
+    assert outputs["host"] == "lammps-0.brokers.lammps.svc.hpc.example"
     assert outputs["broker"]["host"] == outputs["host"]
     if backend == "native":
         assert mocks.one(SERVICE).inputs["metadata"]["name"] == "brokers"
         assert mocks.one(JOB).inputs["spec"]["template"]["spec"]["subdomain"] == "brokers"
         bootstrap = tomllib.loads(mocks.one(CONFIG_MAP).inputs["data"]["broker.toml"])["bootstrap"]
-        assert bootstrap["default_connect"] == "tcp://%h.brokers.lammps.svc.cluster.local:%p"
+        # The brokers leave the domain to their pods' DNS search path.
+        assert bootstrap["default_connect"] == "tcp://%h.brokers:%p"
     else:
         assert mocks.one(MINICLUSTER).inputs["spec"]["network"]["headlessName"] == "brokers"
 
@@ -259,7 +260,7 @@ USER_BROKER_CONFIG = {
     "native": (
         "\n# written by hand: leading and trailing blank lines, comments and spacing stay\n"
         "[bootstrap]\n"
-        f'curve_cert = "{fluxfacts.NATIVE_CERT_PATH}"\n'
+        f'curve_cert = "{fluxfacts.CERT_PATH}"\n'
         "default_port = 8050  # kept as written\n"
         'default_bind = "tcp://eth0:%p"\n'
         'default_connect = "tcp://%h.lammps.lammps.svc.cluster.local:%p"\n'
@@ -269,7 +270,7 @@ USER_BROKER_CONFIG = {
     "operator": (
         "  # written by hand\n"
         "[bootstrap]\n"
-        f'curve_cert = "{fluxfacts.OPERATOR_CERT_PATH}"\n'
+        f'curve_cert = "{fluxfacts.CERT_PATH}"\n'
         "default_port = 8050  # kept as written\n"
         'default_bind = "tcp://eth0:%p"\n'
         'default_connect = "tcp://%h.lammps.lammps.svc.cluster.local:%p"\n'

@@ -23,9 +23,7 @@ from . import fluxfacts
 SHELL_EXPANDED = ("$", "`", "\\")
 
 
-def broker_config(
-    *, name: str, namespace: str, headless_name: str, max_size: int, queue_policy: str, cert_path: str
-) -> dict[str, Any]:
+def broker_config(*, name: str, headless_name: str, max_size: int, queue_policy: str, cert_path: str) -> dict[str, Any]:
     """The broker config as a TOML-shaped dict; ranks cover ``max_size`` hosts."""
     return {
         "access": {"allow-guest-user": True, "allow-root-owner": True},
@@ -34,7 +32,7 @@ def broker_config(
             "curve_cert": cert_path,
             "default_port": fluxfacts.BROKER_PORT,
             "default_bind": fluxfacts.BROKER_BIND,
-            "default_connect": fluxfacts.broker_connect_template(headless_name, namespace),
+            "default_connect": fluxfacts.broker_connect_template(headless_name),
             "hosts": [{"host": fluxfacts.hostlist(name, max_size)}],
         },
         "archive": {"dbpath": fluxfacts.ARCHIVE_DBPATH, "period": "1m", "busytimeout": "50s"},

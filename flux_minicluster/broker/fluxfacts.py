@@ -28,6 +28,9 @@ DEFAULT_FLUX_VIEW_IMAGE = "ghcr.io/converged-computing/flux-view-ubuntu:tag-nobl
 VIEW_IMAGE_VIEWS = "/opt/views/._view"
 VIEW_IMAGE_SOFTWARE = "/opt/software"
 
+#: The DNS domain of most clusters; only exported names use it.
+DEFAULT_CLUSTER_DOMAIN = "cluster.local"
+
 #: TCP port of the broker overlay (ZeroMQ with CURVE), the operator's default.
 BROKER_PORT = 8050
 BROKER_BIND = "tcp://eth0:%p"
@@ -43,18 +46,23 @@ LOCAL_URI = f"local://{RUN_DIR}/local"
 #: Written by the entrypoint of either backend: puts Flux on PATH and sets
 #: ``fluxsocket`` to the local URI. Exported commands source it.
 FLUX_VIEW_ENV_SCRIPT = f"{FLUX_VIEW_MOUNT}/flux-view.sh"
+#: How the entrypoint of an instance that waits for jobs exits when its broker
+#: ended cleanly (the pod was stopped, or the instance shut down): not 0, so
+#: that the Job starts the rank again rather than counting it done.
+BROKER_ENDED_EXIT_CODE = 75
 FLUX_SOCKET_VARIABLE = "fluxsocket"
 
 #: The certificate Secret, its key, and where the Flux container mounts it.
 CERT_SECRET_KEY = "curve.cert"
 CERT_MOUNT_DIR = "/flux_minicluster/curve"
 CERT_VOLUME_NAME = "flux-minicluster-curve"
-#: Native backend: the broker reads the Secret's file as mounted, mode 0400.
+#: Mode of the Secret's file as mounted (readable by its owner only).
 CERT_FILE_MODE = 0o400
-NATIVE_CERT_PATH = f"{CERT_MOUNT_DIR}/{CERT_SECRET_KEY}"
-#: Operator backend: its per-container volumes set no file mode (0644, which a
-#: broker refuses), so each rank copies the file to a 0600 one first.
-OPERATOR_CERT_PATH = f"{FLUX_CONFIG_ROOT}/curve/minicluster.cert"
+#: Where each rank copies the certificate before its broker starts, as a file
+#: of the broker's own user with mode 0600: a broker refuses a certificate
+#: that group or others can read, and a Secret volume's file belongs to root
+#: (and is group-readable under an fsGroup).
+CERT_PATH = f"{FLUX_CONFIG_ROOT}/curve/minicluster.cert"
 
 #: Native backend: the ConfigMap with the broker config and the scripts.
 NATIVE_CONFIG_MOUNT = "/flux_minicluster/config"
@@ -64,6 +72,9 @@ BROKER_CONFIG_KEY = "broker.toml"
 INIT_SCRIPT_KEY = "init.sh"
 ENTRYPOINT_KEY = "entrypoint.sh"
 READY_SCRIPT_KEY = "ready.sh"
+#: What the instance runs with (a digest of its Job, the uids of the objects
+#: it uses): any change to it is a new instance.
+INSTANCE_KEY = "instance.json"
 
 #: Labels that Kubernetes puts on every pod of an Indexed Job (1.28 and later).
 COMPLETION_INDEX_LABEL = "batch.kubernetes.io/job-completion-index"
@@ -88,14 +99,19 @@ FLUX_OPERATOR_DEPLOYMENT = "operator-controller-manager"
 FLUX_OPERATOR_IMAGE = "ghcr.io/flux-framework/flux-operator:latest"
 
 
-def service_domain(headless_name: str, namespace: str) -> str:
-    """The DNS domain under which every broker pod resolves."""
-    return f"{headless_name}.{namespace}.svc.cluster.local"
+def service_domain(headless_name: str, namespace: str, cluster_domain: str = DEFAULT_CLUSTER_DOMAIN) -> str:
+    """The DNS domain under which every broker pod resolves, in full."""
+    return f"{headless_name}.{namespace}.svc.{cluster_domain}"
 
 
-def broker_connect_template(headless_name: str, namespace: str) -> str:
-    """The ``default_connect`` URI template; ``%h`` and ``%p`` are filled in by Flux."""
-    return f"tcp://%h.{service_domain(headless_name, namespace)}:%p"
+def broker_connect_template(headless_name: str) -> str:
+    """The ``default_connect`` URI template; ``%h`` and ``%p`` are filled in by Flux.
+
+    ``HOST.HEADLESS`` resolves through the pod's DNS search path (its first
+    entry is ``NAMESPACE.svc.CLUSTER_DOMAIN``), so brokers connect whatever
+    the cluster's DNS domain is.
+    """
+    return f"tcp://%h.{headless_name}:%p"
 
 
 def broker_hostname(name: str, index: int) -> str:

@@ -51,8 +51,9 @@ def engine_path(path: str) -> str:
 
 def gke_kubernetes_provider(
     parent: pulumi.Resource, name: str, spec: ExperimentSpec, *, cluster: pulumi.Input[str] | None
-) -> k8s.Provider:
-    """A Kubernetes provider for the node pool's cluster, authenticated by gcloud."""
+) -> tuple[k8s.Provider, pulumi.Output[str]]:
+    """A Kubernetes provider for the node pool's cluster, authenticated by gcloud,
+    and its kubeconfig (a secret)."""
     pool = spec.node_pool
     assert pool is not None
     # get_cluster takes a bare name; an overriding ``cluster`` may be an id.
@@ -65,12 +66,12 @@ def gke_kubernetes_provider(
         project=pool.cluster_project,
         opts=pulumi.InvokeOutputOptions(parent=parent),
     )
-    kubeconfig = found.apply(
-        lambda c: gke_kubeconfig(
-            context=c.name, endpoint=c.endpoint, ca_certificate=c.master_auths[0].cluster_ca_certificate
+    kubeconfig: pulumi.Output[str] = found.apply(
+        lambda c: pulumi.Output.secret(
+            gke_kubeconfig(context=c.name, endpoint=c.endpoint, ca_certificate=c.master_auths[0].cluster_ca_certificate)
         )
     )
-    return k8s.Provider(
+    provider = k8s.Provider(
         names.child(name, "kubernetes"),
         kubeconfig=kubeconfig,
         # The provider stays the same provider when the cluster's endpoint or
@@ -78,3 +79,4 @@ def gke_kubernetes_provider(
         cluster_identifier=pulumi.Output.from_input(cluster if cluster is not None else pool.cluster),
         opts=pulumi.ResourceOptions(parent=parent),
     )
+    return provider, kubeconfig

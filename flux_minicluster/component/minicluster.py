@@ -11,6 +11,7 @@ infers the package schema from the ``args`` and output annotations at run time.
 
 import base64
 from collections.abc import Mapping
+from typing import Any
 
 import pulumi
 import pulumi_random as random
@@ -20,12 +21,13 @@ from ..args import ComponentArgs
 from ..broker import fluxfacts
 from ..broker.certificate import SECRET_BYTES, certificate_text
 from ..endpoint import lead_broker
-from ..kubernetes_objects import JOB, MINICLUSTER, NAMESPACE, PATCH_ROLES, SIZE, kubernetes_objects
+from ..kubernetes_objects import BUDGET, MINICLUSTER, NAMESPACE, NODE_POOL_SUFFIX, PATCH_ROLES, SIZE, kubernetes_objects
 from ..lifecycle import LIFECYCLE, NODE_POOL, OPERATOR
 from ..spec import ExperimentSpec, load_spec
 from .flux_operator import FluxOperator
 from .outputs import LeadBrokerEndpoint, lead_broker_endpoint
-from .resources import register
+from .readiness import instance_up
+from .resources import register, uid
 
 
 class FluxMiniCluster(pulumi.ComponentResource):
@@ -55,6 +57,7 @@ class FluxMiniCluster(pulumi.ComponentResource):
         curve_certificate: pulumi.Input[str] | None = None,
         cluster: pulumi.Input[str] | None = None,
         node_pool_options: pulumi.ResourceOptions | None = None,
+        kubeconfig: pulumi.Input[str] | None = None,
     ) -> None:
         """Declare the experiment ``args`` (a spec, or a dict in stack-config form).
 
@@ -68,6 +71,12 @@ class FluxMiniCluster(pulumi.ComponentResource):
         on a component). The Kubernetes provider comes from ``opts.providers``;
         without one it is built for the node pool's GKE cluster, never taken
         from the ambient kubeconfig.
+
+        ``kubeconfig`` (a secret) lets the component watch its brokers come up
+        on the provider's cluster: ``pulumi up`` then fails within minutes of
+        a pod that cannot start, with the reason, instead of at the end of
+        ``readyTimeoutMinutes``. The one built for a node pool's cluster is
+        used when none is given; without either, the provider waits.
         """
         spec = load_spec(args)  # raises SpecError before anything is registered
         k8s_provider = _kubernetes_provider(opts)
@@ -88,7 +97,8 @@ class FluxMiniCluster(pulumi.ComponentResource):
                 self, name, spec, cluster=cluster, extra=node_pool_options
             )
             if k8s_provider is None:
-                k8s_provider = gke_kubernetes_provider(self, name, spec, cluster=cluster)
+                k8s_provider, built = gke_kubernetes_provider(self, name, spec, cluster=cluster)
+                kubeconfig = kubeconfig if kubeconfig is not None else built
         assert k8s_provider is not None  # passed in, or built for the node pool's cluster
         self.kubernetes_provider: pulumi.ProviderResource = k8s_provider
         """The provider its Kubernetes objects use: pass it to further MiniClusters
@@ -105,7 +115,24 @@ class FluxMiniCluster(pulumi.ComponentResource):
 
         certificate = self._certificate(name, spec, curve_certificate)
         by_role: dict[str, list[pulumi.Resource]] = {role: [resource] for role, resource in outside.items()}
-        for obj in kubernetes_objects(spec, certificate):
+        by_suffix: dict[str, pulumi.Resource] = {}
+
+        def uid_of(suffix: str) -> pulumi.Output[str]:
+            # Depending on it makes Pulumi delete what refers to it first when it is replaced.
+            if suffix == NODE_POOL_SUFFIX:
+                assert node_pool is not None
+                return node_pool.id
+            return uid(by_suffix[suffix])
+
+        objects = kubernetes_objects(
+            spec,
+            certificate,
+            uid_of=uid_of,
+            to_json=lambda value: pulumi.Output.json_dumps(value, sort_keys=True, indent=2),
+            # Without a kubeconfig the component cannot watch: the provider waits.
+            provider_waits=kubeconfig is None,
+        )
+        for obj in objects:
             rules = LIFECYCLE[obj.role]
             related = [r for role in rules.depends_on for r in by_role.get(role, [])]
             options = pulumi.ResourceOptions(
@@ -117,17 +144,22 @@ class FluxMiniCluster(pulumi.ComponentResource):
                 replace_with=[r for role in rules.replace_with for r in by_role.get(role, [])] or None,
                 # Fixed names: the old object must go before its replacement comes.
                 delete_before_replace=True,
-                retain_on_delete=obj.retain_on_delete or None,
+                retain_on_delete=(obj.retain_on_delete or rules.retain_on_delete) or None,
             )
             resource = register(names.child(name, obj.suffix), obj.body, options, patch=obj.role in PATCH_ROLES)
             by_role.setdefault(obj.role, []).append(resource)
+            by_suffix[obj.suffix] = resource
 
         endpoint = lead_broker_endpoint(lead_broker(mc))
         # Outputs resolve once the instance is up: every broker ready (native,
         # waiting for jobs), the command done (native, with a command), or the
         # MiniCluster object accepted (operator).
-        (ready,) = by_role.get(SIZE) or by_role.get(JOB) or by_role[MINICLUSTER]
-        ready_id = ready.id  # type: ignore[attr-defined]
+        (last,) = by_role.get(BUDGET) or by_role[MINICLUSTER]
+        ready_id: pulumi.Output[Any] = last.id  # type: ignore[attr-defined]
+        if kubeconfig is not None and BUDGET in by_role:
+            (size,) = by_role[SIZE]
+            up = instance_up(self, mc, size.id, kubeconfig)  # type: ignore[attr-defined]
+            ready_id = pulumi.Output.all(ready_id, up)
         self.lead_broker = ready_id.apply(lambda _: endpoint)
         self.lead_broker_host = ready_id.apply(lambda _: str(endpoint["host"]))
         self.submit_command = ready_id.apply(lambda _: str(endpoint["submit_command"]))

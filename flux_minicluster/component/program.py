@@ -50,8 +50,11 @@ def run() -> None:
     from .minicluster import FluxMiniCluster
 
     opts = None
+    watch: pulumi.Output[str] | None = None
     if spec.kubernetes is not None:
         import pulumi_kubernetes as k8s
+
+        from ..bringup.kubeapi import local_kubeconfig
 
         kubeconfig = None
         if spec.kubernetes.kubeconfig:
@@ -60,8 +63,11 @@ def run() -> None:
                 kubeconfig = pulumi.Output.secret(file.read())
         provider = k8s.Provider("kubernetes", context=spec.kubernetes.context, kubeconfig=kubeconfig)
         opts = pulumi.ResourceOptions(providers=[provider])
+        # The same cluster and credentials, for the component to watch its brokers.
+        found = local_kubeconfig(spec.kubernetes.kubeconfig, spec.kubernetes.context)
+        watch = pulumi.Output.secret(found) if found is not None else None
 
-    cluster = FluxMiniCluster(names.STACK_COMPONENT, spec, opts)
+    cluster = FluxMiniCluster(names.STACK_COMPONENT, spec, opts, kubeconfig=watch)
     pulumi.export("leadBrokerHost", cluster.lead_broker_host)
     # Stack outputs are camelCase throughout, as in other languages.
     pulumi.export("leadBroker", cluster.lead_broker.apply(camel_case_keys))

@@ -17,6 +17,7 @@ _GROUP_MODULES = {
     "": "core",
     "apps": "apps",
     "batch": "batch",
+    "policy": "policy",
     "rbac.authorization.k8s.io": "rbac",
     "apiextensions.k8s.io": "apiextensions",
 }
@@ -39,6 +40,12 @@ def register(
     resource_class = getattr(getattr(getattr(k8s, module), version), kind)
     resource: pulumi.CustomResource = resource_class(resource_name, **fields, opts=opts)
     return resource
+
+
+def uid(resource: pulumi.Resource) -> pulumi.Output[str]:
+    """The uid the API server gave an object when it created it."""
+    metadata: pulumi.Output[Any] = resource.metadata  # type: ignore[attr-defined]
+    return metadata.apply(lambda meta: meta["uid"] if isinstance(meta, dict) else meta.uid)
 
 
 def _snake(key: str) -> str:

@@ -22,6 +22,9 @@ RESERVED_MOUNTS = ("/mnt/flux", "/flux_operator", "/flux_minicluster")
 #: Volume names this package gives its own volumes in every pod.
 RESERVED_VOLUMES = frozenset({fluxfacts.CERT_VOLUME_NAME, fluxfacts.NATIVE_CONFIG_VOLUME, fluxfacts.FLUX_VIEW_VOLUME})
 
+#: The Job label that hands a Job to Kueue, which then owns its ``suspend``.
+KUEUE_QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
+_CLUSTER_DOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _DURATION = re.compile(r"^[0-9]+(ms|s|m|h)$")
 _TOPOLOGY = re.compile(r"^(kary:[0-9]+|binomial|mincrit(:[0-9]+)?)$")
 
@@ -141,6 +144,23 @@ class PodOptions(SpecModel):
     labels: Labels = Field({}, description="Labels on every pod.")
     annotations: dict[str, str] = Field({}, description="Annotations on every pod.")
     service_account_name: DnsLabel | None = Field(None, description="Service account the pods run as.")
+    run_as_user: int | None = Field(
+        None, ge=0, le=2147483647, description="User ID the containers run as; the image's user when left out."
+    )
+    run_as_group: int | None = Field(
+        None, ge=0, le=2147483647, description="Group ID the containers run as; runAsUser's ID when left out."
+    )
+    fs_group: int | None = Field(
+        None, ge=0, le=2147483647, description="Group that owns the pod's volumes; runAsGroup when left out."
+    )
+
+    @property
+    def effective_run_as_group(self) -> int | None:
+        return self.run_as_group if self.run_as_group is not None else self.run_as_user
+
+    @property
+    def effective_fs_group(self) -> int | None:
+        return self.fs_group if self.fs_group is not None else self.effective_run_as_group
 
 
 class MiniClusterSpec(SpecModel):
@@ -164,6 +184,18 @@ class MiniClusterSpec(SpecModel):
     )
     ready_timeout_minutes: int = Field(
         30, ge=1, description="How long pulumi up waits for every broker to join the instance."
+    )
+    retries_per_broker: int = Field(
+        6,
+        ge=0,
+        le=100,
+        description="How often a failed broker's pod is started again before the instance fails "
+        "(per rank; pods stopped by a drain, preemption or eviction are not counted).",
+    )
+    cluster_domain: str = Field(
+        fluxfacts.DEFAULT_CLUSTER_DOMAIN,
+        description="The cluster's DNS domain, for the lead broker's exported name; brokers find each other "
+        "through their pods' DNS search path whatever it is.",
     )
     containers: list[Container] = Field(min_length=1)
     flux: FluxOptions = Field(default_factory=FluxOptions)
@@ -216,18 +248,40 @@ class MiniClusterSpec(SpecModel):
                     + ("" if where == "headlessName" else " or set headlessName"),
                 )
             )
+        if not _CLUSTER_DOMAIN.match(self.cluster_domain) or len(self.cluster_domain) > 253:
+            broken.append((("clusterDomain",), f"{self.cluster_domain!r} is not a DNS domain such as cluster.local"))
+        if self.backend == "operator":
+            for key in ("run_as_user", "run_as_group", "fs_group"):
+                if getattr(self.pod, key) is not None:
+                    alias = PodOptions.model_fields[key].alias or key
+                    broken.append(
+                        (
+                            ("pod", alias),
+                            "the Flux Operator runs its own entrypoint as the image's user; "
+                            "set it with backend: native",
+                        )
+                    )
         broken += self._container_rules()
         broken += self._data_volume_rules()
         if self.flux.broker_config is not None:
-            cert_path = fluxfacts.NATIVE_CERT_PATH if self.backend == "native" else fluxfacts.OPERATOR_CERT_PATH
             problems = check_broker_config(
-                self.flux.broker_config, name=self.name, max_size=self.max_size, cert_path=cert_path
+                self.flux.broker_config, name=self.name, max_size=self.max_size, cert_path=fluxfacts.CERT_PATH
             )
             if self.backend == "operator":
                 problems += shell_expanded_characters(self.flux.broker_config)
             broken += [(("flux", "brokerConfig"), problem) for problem in problems]
         raise_rule_errors("MiniClusterSpec", broken)
         return self
+
+    @property
+    def waits_for_jobs(self) -> bool:
+        """An instance that stays up for jobs (no command, or ``interactive``) rather than ending with its command."""
+        return self.interactive or not self.flux_container.command
+
+    @property
+    def kueue_queue(self) -> str | None:
+        """The Kueue queue the Job is submitted to (its ``kueue.x-k8s.io/queue-name`` label), if any."""
+        return self.job_labels.get(KUEUE_QUEUE_LABEL)
 
     @property
     def effective_tasks(self) -> int:

@@ -24,7 +24,7 @@ def install_certificate_command() -> str:
     owned by the user that runs the broker.
     """
     source = f"{fluxfacts.CERT_MOUNT_DIR}/{fluxfacts.CERT_SECRET_KEY}"
-    target = fluxfacts.OPERATOR_CERT_PATH
+    target = fluxfacts.CERT_PATH
     return f"mkdir -p {target.rsplit('/', 1)[0]} && rm -f {target} && (umask 077 && cp {source} {target})"
 
 

@@ -89,6 +89,24 @@ def lead_program(mc: MiniClusterSpec, container: Container) -> str | None:
     )
 
 
+#: Shell function that merges a tree into another by symbolic links: an entry
+#: the target lacks is linked whole, a folder both have is merged inside. The
+#: view's files link into /opt/software, where an application image built with
+#: spack keeps its own packages too: linking merges the two without copying.
+LINK_TREE = """\
+link_tree() {
+    for entry in "$1"/* "$1"/.[!.]*; do
+        { [ -e "$entry" ] || [ -L "$entry" ]; } || continue
+        name="${entry##*/}"
+        if [ ! -e "$2/$name" ] && [ ! -L "$2/$name" ]; then
+            ln -s "$entry" "$2/$name" || return 1
+        elif [ -d "$entry" ] && [ -d "$2/$name" ] && [ ! -L "$2/$name" ]; then
+            link_tree "$entry" "$2/$name" || return 1
+        fi
+    done
+}"""
+
+
 def entrypoint_script(mc: MiniClusterSpec, container: Container) -> str:
     """Start this pod's broker: rank 0 leads, the others join it."""
     assert mc.max_size is not None
@@ -97,6 +115,9 @@ def entrypoint_script(mc: MiniClusterSpec, container: Container) -> str:
     hosts = fluxfacts.hostlist(mc.name, mc.max_size)
     options = " ".join(shlex.quote(option) for option in broker_options(mc))
     config_file = f"{fluxfacts.BROKER_CONFIG_DIR}/{fluxfacts.BROKER_CONFIG_KEY}"
+    cert = fluxfacts.CERT_PATH
+    cert_source = f"{fluxfacts.CERT_MOUNT_DIR}/{fluxfacts.CERT_SECRET_KEY}"
+    software = fluxfacts.VIEW_IMAGE_SOFTWARE
     program = lead_program(mc, container)
     lines = [
         _SHEBANG.rstrip("\n"),
@@ -104,9 +125,12 @@ def entrypoint_script(mc: MiniClusterSpec, container: Container) -> str:
         "set -u",
         _hook("init", commands.init),
         f"view={fluxfacts.FLUX_VIEW_ROOT}",
-        "# The view's files link into /opt/software: put the copy back where they point.",
-        f"if [ -d {fluxfacts.FLUX_SOFTWARE_ROOT} ]; then mkdir -p {fluxfacts.VIEW_IMAGE_SOFTWARE} && "
-        f"cp -R {fluxfacts.FLUX_SOFTWARE_ROOT}/. {fluxfacts.VIEW_IMAGE_SOFTWARE}/; fi",
+        "# The view's files link into /opt/software: link the init container's copy there.",
+        LINK_TREE,
+        f"if [ {software} -ef {fluxfacts.FLUX_SOFTWARE_ROOT} ] || [ ! -d {fluxfacts.FLUX_SOFTWARE_ROOT} ]; then :",
+        f"elif [ ! -e {software} ] && ln -s {fluxfacts.FLUX_SOFTWARE_ROOT} {software} 2>/dev/null; then :",
+        f"elif [ -d {software} ] && [ -w {software} ]; then link_tree {fluxfacts.FLUX_SOFTWARE_ROOT} {software} || exit 1",
+        f'else echo "{software} cannot take the Flux view: it is not writable by $(id -u)" >&2; exit 1; fi',
         'export PATH="$PATH:$view/bin"',
         'for site in "$view"/lib/python3*/site-packages; do',
         '    if [ -d "$site" ]; then export PYTHONPATH="${PYTHONPATH:+$PYTHONPATH:}$site"; fi',
@@ -118,8 +142,11 @@ def entrypoint_script(mc: MiniClusterSpec, container: Container) -> str:
         f"echo \"export LD_LIBRARY_PATH='${{LD_LIBRARY_PATH:-}}'\"; "
         f'echo "export {fluxfacts.FLUX_SOCKET_VARIABLE}={fluxfacts.LOCAL_URI}"; }} '
         f"> {fluxfacts.FLUX_VIEW_ENV_SCRIPT}",
-        f"mkdir -p {fluxfacts.BROKER_CONFIG_DIR} {fluxfacts.CRON_DIR} {fluxfacts.STATE_DIR} {fluxfacts.RUN_DIR}",
+        f"mkdir -p {fluxfacts.BROKER_CONFIG_DIR} {fluxfacts.CRON_DIR} {fluxfacts.STATE_DIR} {fluxfacts.RUN_DIR} "
+        f"{cert.rsplit('/', 1)[0]}",
         f"cp {fluxfacts.NATIVE_CONFIG_MOUNT}/{fluxfacts.BROKER_CONFIG_KEY} {config_file}",
+        "# The certificate as a file of this broker's user that no one else can read.",
+        f"rm -f {cert}.new && (umask 077 && cat {cert_source} > {cert}.new) && mv {cert}.new {cert} || exit 1",
         "# The resource set: every rank as this node has it (cores, GPUs).",
         f"flux R encode --hosts={hosts} --local > {fluxfacts.RESOURCE_PATH}.new && "
         f"mv {fluxfacts.RESOURCE_PATH}.new {fluxfacts.RESOURCE_PATH} || exit 1",
@@ -130,20 +157,35 @@ def entrypoint_script(mc: MiniClusterSpec, container: Container) -> str:
     ]
     broker = f"flux broker --config-path={fluxfacts.BROKER_CONFIG_DIR} $options"
     if program is None:
-        lines.append(f"    {broker} -Sbroker.rc2_none=1")
+        lines.append(f"    set -- {broker} -Sbroker.rc2_none=1")
     else:
-        lines.append(f"    {broker} sh -c {shlex.quote(program)}")
+        lines.append(f"    set -- {broker} sh -c {shlex.quote(program)}")
     lines += [
-        "    status=$?",
         "else",
         _hook("workerPre", commands.worker_pre, indent="    "),
-        f"    {broker}",
-        "    status=$?",
+        f"    set -- {broker}",
         "fi",
+        "# The broker runs as a child so that the pod's stop request (SIGTERM) reaches",
+        "# it and it leaves the instance cleanly; wait until it has ended.",
+        '"$@" &',
+        "broker=$!",
+        "trap 'kill -TERM \"$broker\" 2>/dev/null' TERM INT",
+        'while :; do wait "$broker"; status=$?; kill -0 "$broker" 2>/dev/null || break; done',
         _hook("post", commands.post),
-        'exit "$status"',
     ]
+    if waits_for_jobs(mc):
+        lines += [
+            "# An instance that waits for jobs has no end of its own: a broker that ended",
+            "# was stopped, and its rank must start again, not count as done.",
+            f'if [ "$status" -eq 0 ]; then status={fluxfacts.BROKER_ENDED_EXIT_CODE}; fi',
+        ]
+    lines.append('exit "$status"')
     return "\n".join(line for line in lines if line) + "\n"
+
+
+def waits_for_jobs(mc: MiniClusterSpec) -> bool:
+    """An instance that waits for jobs (no command, or ``interactive``) rather than running one to its end."""
+    return mc.interactive or not mc.flux_container.command
 
 
 def ready_script() -> str:

@@ -1,24 +1,36 @@
-"""A MiniCluster without an operator: a ConfigMap, a headless Service, an Indexed Job.
+"""A MiniCluster without an operator: a ConfigMap, a headless Service, an
+Indexed Job, its size patch and a disruption budget.
 
-Plain namespaced objects that any conformant cluster runs: nothing
-cluster-scoped, nothing a namespace administrator could not create.
+Plain namespaced objects that any conformant cluster (Kubernetes 1.31 or
+later) runs: nothing cluster-scoped, nothing a namespace administrator could
+not create.
 
 - The ConfigMap holds the broker config and the scripts (``entrypoint.py``),
-  no secret.
-- The headless Service gives every pod ``NAME-i.HEADLESS.NS.svc.cluster.local``
-  as soon as it has an address, ready or not: brokers must find each other
-  before any of them can be ready.
+  no secret, and the identity of what this instance runs with (``instance.json``:
+  a digest of the Job, the uids of the certificate Secret and the data
+  volumes, the node pool): whatever replaces the instance changes it. It is
+  immutable, and the Job belongs to it (an owner reference that blocks its
+  deletion), so deleting it waits until the Job and its pods are gone.
+- The headless Service gives every pod ``NAME-i.HEADLESS`` in the pods' DNS
+  search path as soon as it has an address, ready or not: brokers must find
+  each other before any of them can be ready.
 - The Indexed Job runs ``size`` pods named ``NAME-0`` ... as the broker
-  config's ``hosts`` expects. A pod that fails is not restarted and the Job
-  fails with it: a broker restarted into a running instance could disagree
-  with it, and a failed Job is something ``pulumi up`` and ``kubectl`` show.
-- The size patch sets ``parallelism`` and ``completions`` of the running Job
-  (elastic Indexed Jobs) and carries the wait for readiness, so a size change
-  is an update in place that waits for the new ranks to join.
+  config's ``hosts`` expects. It is created suspended; the size patch sets its
+  counts and starts it, so a replacement starts at the current size. In an
+  instance that waits for jobs, a broker's pod that fails is started again as
+  the same rank (``retriesPerBroker`` times; drains and preemptions are not
+  counted), and a rank that keeps failing fails the Job.
+- The size patch owns ``parallelism``, ``completions`` and (unless Kueue does)
+  ``suspend``: a size change is an update in place.
+- The disruption budget makes voluntary evictions (node drains, upgrades)
+  wait while every broker is up, and counts the brokers that are ready.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Mapping
 from typing import Any
 
 from ...broker import fluxfacts
@@ -26,34 +38,53 @@ from ...gke.placement import container_resources, node_selector, tolerations
 from ...spec import Container, ExperimentSpec, Volume
 from .entrypoint import entrypoint_script, init_script, ready_script
 
-#: Annotations the Pulumi Kubernetes provider reads on an object's inputs.
+#: Annotations the Pulumi Kubernetes provider reads on an object's inputs
+#: (pulumi-kubernetes ``provider/pkg/metadata/annotations.go``).
 SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait"
 WAIT_FOR_ANNOTATION = "pulumi.com/waitFor"
 TIMEOUT_ANNOTATION = "pulumi.com/timeoutSeconds"
 PATCH_FORCE_ANNOTATION = "pulumi.com/patchForce"
 
-#: Label our pods carry, selected by the headless Service.
+#: Label our pods carry, selected by the headless Service and the budget.
 COMPONENT_LABEL = "app.kubernetes.io/component"
 BROKER_COMPONENT = "flux-broker"
+#: The Job's fields its size patch owns once the Job exists.
+SIZE_FIELDS = ("parallelism", "completions", "suspend")
 
 
 def config_map_name(spec: ExperimentSpec) -> str:
     return f"{spec.mini_cluster.name}-flux"
 
 
-def config_map(spec: ExperimentSpec, *, labels: dict[str, str], broker_config: str) -> dict[str, Any]:
+def config_map(spec: ExperimentSpec, *, labels: dict[str, str], broker_config: str, instance: Any) -> dict[str, Any]:
+    """The broker config, the scripts and ``instance`` (the instance's identity, as JSON text)."""
     mc = spec.mini_cluster
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {"name": config_map_name(spec), "namespace": mc.namespace, "labels": labels},
+        # New content is a new ConfigMap, whatever the provider is told about
+        # mutable ConfigMaps (pulumi-kubernetes provider/pkg/provider/diff.go).
+        "immutable": True,
         "data": {
             fluxfacts.BROKER_CONFIG_KEY: broker_config,
             fluxfacts.ENTRYPOINT_KEY: entrypoint_script(mc, mc.flux_container),
             fluxfacts.INIT_SCRIPT_KEY: init_script(),
             fluxfacts.READY_SCRIPT_KEY: ready_script(),
+            fluxfacts.INSTANCE_KEY: instance,
         },
     }
+
+
+def job_digest(job: dict[str, Any]) -> str:
+    """A digest of everything in the Job that replacing it would change: all
+    but the fields its size patch owns, and its owner."""
+    body = json.loads(json.dumps({k: v for k, v in job.items() if k != "metadata"}))
+    for key in SIZE_FIELDS:
+        body["spec"].pop(key, None)
+    metadata = {k: v for k, v in job["metadata"].items() if k != "ownerReferences"}
+    text = json.dumps({"metadata": metadata, **body}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def headless_service(spec: ExperimentSpec, *, labels: dict[str, str]) -> dict[str, Any]:
@@ -66,42 +97,48 @@ def headless_service(spec: ExperimentSpec, *, labels: dict[str, str]) -> dict[st
         "spec": {
             "clusterIP": "None",
             "publishNotReadyAddresses": True,
-            "selector": _pod_labels(labels),
+            "selector": pod_labels(labels),
             "ports": [{"name": "flux-broker", "port": fluxfacts.BROKER_PORT, "targetPort": fluxfacts.BROKER_PORT}],
         },
     }
 
 
-def waits_for_readiness(spec: ExperimentSpec) -> bool:
-    """An instance that waits for jobs is ready when every broker is; a command runs to completion."""
-    mc = spec.mini_cluster
-    return mc.interactive or not mc.flux_container.command
-
-
-def broker_job(spec: ExperimentSpec, *, labels: dict[str, str], secret_name: str) -> dict[str, Any]:
+def broker_job(spec: ExperimentSpec, *, labels: dict[str, str], secret_name: str, owner_uid: Any) -> dict[str, Any]:
+    """The Indexed Job of the brokers, created suspended and owned by the ConfigMap ``owner_uid`` names."""
     mc = spec.mini_cluster
     assert mc.headless_name is not None
     job_spec: dict[str, Any] = {
         "completionMode": "Indexed",
         "completions": mc.size,
         "parallelism": mc.size,
-        "backoffLimit": 0,
+        # The size patch starts it at the current size (a replacement Job is
+        # created with the counts it was first declared with).
+        "suspend": True,
     }
+    if mc.waits_for_jobs:
+        # A rank whose pod failed is started again as the same rank, and
+        # rejoins the instance; one that keeps failing fails the Job at once.
+        job_spec["backoffLimitPerIndex"] = mc.retries_per_broker
+        job_spec["maxFailedIndexes"] = 0
+        job_spec["podFailurePolicy"] = {"rules": _restart_uncounted(mc.flux_container)}
+    else:
+        # A command runs once: any failure ends it, with the reason.
+        job_spec["backoffLimit"] = 0
     if mc.deadline_seconds is not None:
         job_spec["activeDeadlineSeconds"] = mc.deadline_seconds
     job_spec["template"] = {
-        "metadata": {"labels": {**_pod_labels(labels), **dict(sorted(mc.pod.labels.items()))}},
+        "metadata": {"labels": {**pod_labels(labels), **dict(sorted(mc.pod.labels.items()))}},
         "spec": _pod_spec(spec, secret_name),
     }
     if mc.pod.annotations:
         job_spec["template"]["metadata"]["annotations"] = dict(sorted(mc.pod.annotations.items()))
-    if waits_for_readiness(spec):
-        # The size patch does the waiting; left alone, the provider would wait
-        # for the Job to complete, which an instance that waits for jobs never does.
-        annotations = {SKIP_AWAIT_ANNOTATION: "true"}
-    else:
-        # A command: pulumi up waits until it has run on the instance, and fails with it.
-        annotations = {TIMEOUT_ANNOTATION: str(mc.ready_timeout_minutes * 60)}
+    owner = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "name": config_map_name(spec),
+        "uid": owner_uid,
+        "blockOwnerDeletion": True,
+    }
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
@@ -109,33 +146,94 @@ def broker_job(spec: ExperimentSpec, *, labels: dict[str, str], secret_name: str
             "name": mc.name,
             "namespace": mc.namespace,
             "labels": {**labels, **dict(sorted(mc.job_labels.items()))},
-            "annotations": annotations,
+            # Deleting the ConfigMap waits until this Job and its pods are gone.
+            "ownerReferences": [owner],
+            # No provider wait on create (the Job is suspended until the size
+            # patch) and no completion check on refresh, which a Job that
+            # waits for jobs never passes. The provider's delete wait goes
+            # with it for a Job (allowsSkipAwaitWithDelete in
+            # pulumi-kubernetes provider/pkg/metadata/overrides.go); the
+            # owner's deletion waits instead.
+            "annotations": {SKIP_AWAIT_ANNOTATION: "true"},
         },
         "spec": job_spec,
     }
 
 
-def size_patch(spec: ExperimentSpec) -> dict[str, Any]:
-    """The Job's size, applied over the Job; waits until ``size`` brokers are ready."""
+def _restart_uncounted(container: Container) -> list[dict[str, Any]]:
+    """Pod failures that start the rank again without counting against its retries."""
+    return [
+        # Drains, preemption, eviction, a node gone (Kubernetes pkg/controller/job).
+        {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]},
+        # The broker ended cleanly: its pod was stopped, or the instance shut down.
+        {
+            "action": "Ignore",
+            "onExitCodes": {
+                "containerName": container.name,
+                "operator": "In",
+                "values": [fluxfacts.BROKER_ENDED_EXIT_CODE],
+            },
+        },
+    ]
+
+
+def size_patch(spec: ExperimentSpec, *, provider_waits: bool) -> dict[str, Any]:
+    """The Job's size, applied over the Job, and its start.
+
+    Kueue starts a Job that carries its queue label itself, when it admits it;
+    then the patch leaves ``suspend`` alone. ``provider_waits``: a command's
+    end is waited for by the provider (its Job check) rather than by the component.
+    """
     mc = spec.mini_cluster
+    annotations = {
+        # The Job object declared the size first; this patch owns it from then on.
+        PATCH_FORCE_ANNOTATION: "true",
+    }
+    if provider_waits and not mc.waits_for_jobs:
+        annotations[TIMEOUT_ANNOTATION] = str(mc.ready_timeout_minutes * 60)
+    else:
+        # No Job check on create or refresh: the budget or the component waits.
+        annotations[SKIP_AWAIT_ANNOTATION] = "true"
+    body: dict[str, Any] = {"parallelism": mc.size, "completions": mc.size}
+    if mc.kueue_queue is None:
+        body["suspend"] = False
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
-        "metadata": {
-            "name": mc.name,
-            "namespace": mc.namespace,
-            "annotations": {
-                # The Job object declared the size first; this patch owns it from then on.
-                PATCH_FORCE_ANNOTATION: "true",
-                WAIT_FOR_ANNOTATION: f"jsonpath={{.status.ready}}={mc.size}",
-                TIMEOUT_ANNOTATION: str(mc.ready_timeout_minutes * 60),
-            },
-        },
-        "spec": {"parallelism": mc.size, "completions": mc.size},
+        "metadata": {"name": mc.name, "namespace": mc.namespace, "annotations": annotations},
+        "spec": body,
     }
 
 
-def _pod_labels(labels: dict[str, str]) -> dict[str, str]:
+def disruption_budget(spec: ExperimentSpec, *, labels: dict[str, str], provider_waits: bool) -> dict[str, Any]:
+    """Voluntary evictions wait while every broker is up; ``currentHealthy`` counts the ready ones.
+
+    A Job has no scale subresource, so only an integer ``minAvailable`` works
+    (Kubernetes pkg/controller/disruption). Pods that are not ready may always
+    be evicted: a stuck broker must not hold a node drain.
+    """
+    mc = spec.mini_cluster
+    metadata: dict[str, Any] = {"name": mc.name, "namespace": mc.namespace, "labels": labels}
+    if provider_waits and mc.waits_for_jobs:
+        # pulumi up returns once every broker is ready; the provider reads a
+        # budget back without any check of its own on refresh.
+        metadata["annotations"] = {
+            WAIT_FOR_ANNOTATION: f"jsonpath={{.status.currentHealthy}}={mc.size}",
+            TIMEOUT_ANNOTATION: str(mc.ready_timeout_minutes * 60),
+        }
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": metadata,
+        "spec": {
+            "minAvailable": mc.size,
+            "selector": {"matchLabels": pod_labels(labels)},
+            "unhealthyPodEvictionPolicy": "AlwaysAllow",
+        },
+    }
+
+
+def pod_labels(labels: Mapping[str, str]) -> dict[str, str]:
     return {**labels, COMPONENT_LABEL: BROKER_COMPONENT}
 
 
@@ -155,6 +253,9 @@ def _pod_spec(spec: ExperimentSpec, secret_name: str) -> dict[str, Any]:
     }
     if mc.pod.service_account_name:
         pod["serviceAccountName"] = mc.pod.service_account_name
+    security = _security_context(spec)
+    if security:
+        pod["securityContext"] = security
     selector = node_selector(spec)
     if selector:
         pod["nodeSelector"] = selector
@@ -170,18 +271,42 @@ def _pod_spec(spec: ExperimentSpec, secret_name: str) -> dict[str, Any]:
             "volumeMounts": [view_mount, config_mount],
         }
     ]
-    pod["containers"] = [_container(spec, c, [view_mount, config_mount]) for c in mc.containers]
+    flux_mounts: list[dict[str, Any]] = [view_mount, config_mount]
+    if mc.pod.run_as_user is not None:
+        # A user other than root may not write to the image's /opt: the view's
+        # software is mounted where its files point instead of linked there.
+        flux_mounts.append(
+            {
+                "name": fluxfacts.FLUX_VIEW_VOLUME,
+                "mountPath": fluxfacts.VIEW_IMAGE_SOFTWARE,
+                "subPath": fluxfacts.FLUX_SOFTWARE_ROOT.rsplit("/", 1)[1],
+            }
+        )
+    pod["containers"] = [_container(spec, c, flux_mounts) for c in mc.containers]
     pod["volumes"] = [
         {"name": fluxfacts.FLUX_VIEW_VOLUME, "emptyDir": {}},
         {"name": fluxfacts.NATIVE_CONFIG_VOLUME, "configMap": {"name": config_map_name(spec)}},
         {
             "name": fluxfacts.CERT_VOLUME_NAME,
-            # A broker refuses a certificate that group or others can read.
             "secret": {"secretName": secret_name, "defaultMode": fluxfacts.CERT_FILE_MODE},
         },
         *(_volume(name, volume) for name, volume in _user_volumes(spec)),
     ]
     return pod
+
+
+def _security_context(spec: ExperimentSpec) -> dict[str, int]:
+    pod = spec.mini_cluster.pod
+    context: dict[str, int] = {}
+    if pod.run_as_user is not None:
+        context["runAsUser"] = pod.run_as_user
+    group = pod.effective_run_as_group
+    if group is not None:
+        context["runAsGroup"] = group
+    fs_group = pod.effective_fs_group
+    if fs_group is not None:
+        context["fsGroup"] = fs_group
+    return context
 
 
 def _one_broker_per_node(spec: ExperimentSpec) -> dict[str, Any]:
