@@ -18,9 +18,7 @@ CERT = fluxfacts.CERT_PATH
 
 
 def _config(max_size: int = 4) -> dict:
-    return broker_config(
-        name="lammps", headless_name="ranks", max_size=max_size, queue_policy="fcfs", cert_path=CERT
-    )
+    return broker_config(name="lammps", headless_name="ranks", max_size=max_size, queue_policy="fcfs", cert_path=CERT)
 
 
 def test_generated_config_parses_back_to_the_same_structure() -> None:

@@ -167,7 +167,9 @@ def test_certificate_reaches_ranks_only_through_the_secret(
     config = tomllib.loads(objects["ConfigMap"]["data"]["broker.toml"])
     assert config["bootstrap"]["curve_cert"] == fluxfacts.CERT_PATH
     script = objects["ConfigMap"]["data"]["entrypoint.sh"]
-    assert f"umask 077 && cat {fluxfacts.CERT_MOUNT_DIR}/{fluxfacts.CERT_SECRET_KEY} > {fluxfacts.CERT_PATH}.new" in script
+    assert (
+        f"umask 077 && cat {fluxfacts.CERT_MOUNT_DIR}/{fluxfacts.CERT_SECRET_KEY} > {fluxfacts.CERT_PATH}.new" in script
+    )
 
 
 def test_gpu_stack_wires_taint_toleration_and_limit(capsys: pytest.CaptureFixture[str]) -> None:
