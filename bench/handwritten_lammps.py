@@ -134,6 +134,7 @@ def main() -> None:
         "experiment-curve-cert",
         metadata={"name": "lammps-curve-cert", "namespace": "lammps", "labels": LABELS},
         type="Opaque",
+        immutable=True,
         string_data={"curve.cert": certificate},
         opts=on_cluster(depends_on=[namespace]),
     )

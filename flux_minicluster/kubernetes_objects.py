@@ -184,6 +184,9 @@ def certificate_secret(mc: MiniClusterSpec, certificate: Any, labels: dict[str, 
         "kind": "Secret",
         "metadata": {"name": certificate_secret_name(mc), "namespace": mc.namespace, "labels": labels},
         "type": "Opaque",
+        # A new certificate is a new Secret, whatever the provider is told about
+        # mutable Secrets (pulumi-kubernetes provider/pkg/provider/diff.go).
+        "immutable": True,
         "stringData": {fluxfacts.CERT_SECRET_KEY: certificate},
     }
 

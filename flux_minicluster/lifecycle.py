@@ -168,10 +168,11 @@ LIFECYCLE: dict[str, Lifecycle] = {
         restarts_instance=True,
     ),
     NAMESPACE: Lifecycle(),
-    # The provider replaces a Secret whose data changes (it treats Secrets as
-    # immutable unless the provider is told otherwise).
+    # Immutable: a new certificate is a new Secret, even on a provider told
+    # that Secrets are mutable (enableSecretMutable).
     CERTIFICATE: Lifecycle(
         provider_replaces=kubernetes_replaces("Secret"),
+        replace_on_changes=("stringData", "data", "immutable"),
         depends_on=(NAMESPACE,),
     ),
     DATA_VOLUME: Lifecycle(

@@ -111,14 +111,22 @@ def run_under_mocks(
     *,
     project: str = "flux-minicluster",
     secret_keys: list[str] | None = None,
+    preview: bool = False,
+    waiter: Callable[[Any, Callable[[str], None]], str] | None = None,
 ) -> tuple[RecordingMocks, Any]:
     """Run ``program`` in a fresh mock engine; returns the mocks and what it returned,
     with every Output in that value resolved. ``secret_keys`` names the config
-    keys that a stack file holds encrypted (``pulumi config set --secret``)."""
+    keys that a stack file holds encrypted (``pulumi config set --secret``).
+
+    A component that would watch its instance come up records what it would
+    wait for in ``mocks.waits`` and takes it as up; ``waiter`` decides instead
+    (it gets the request and a function to report progress with), for
+    example to raise ``BringUpError``. ``preview`` runs as ``pulumi preview``:
+    nothing is waited for."""
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     mocks = RecordingMocks()
-    pulumi.runtime.set_mocks(mocks, project=project, stack="test", preview=False)
+    pulumi.runtime.set_mocks(mocks, project=project, stack="test", preview=preview)
     pulumi.runtime.set_all_config(
         {key: value if isinstance(value, str) else json.dumps(value) for key, value in (config or {}).items()},
         list(secret_keys or []),
@@ -136,6 +144,8 @@ def run_under_mocks(
     def wait(request: Any, report: Callable[[str], None]) -> str:
         # No cluster to watch: record the request, and take the instance as up.
         mocks.waits.append(request)
+        if waiter is not None:
+            return waiter(request, report)
         report("under the mock engine: not watched")
         return "up (mock engine)"
 

@@ -33,6 +33,7 @@ import shlex
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -66,12 +67,26 @@ def flux_core_prefix() -> tuple[Path | None, str]:
         return None, "tools/flux-core.sh could not build flux-core here (see its message)"
     if os.geteuid() != 0:
         return None, "needs root for network, UTS and mount namespaces"
-    for tool in ("ip", "unshare", "nsenter", "mount", "chroot"):
+    for tool in ("ip", "unshare", "nsenter", "mount", "chroot", "dnsmasq"):
         if shutil.which(tool) is None:
-            return None, f"needs {tool} (iproute2, util-linux, coreutils)"
+            return None, f"needs {tool} (iproute2, util-linux, coreutils, dnsmasq-base)"
     if not (prefix / "bin" / "flux").exists():
         return None, f"no flux-core at {prefix}; build it with tools/flux-core.sh and set FLUX_CORE_PREFIX"
     return prefix, ""
+
+
+#: Asks 127.0.0.1:53 for one A record (RFC 1035 message); exits 0 when it gets an answer.
+_DNS_PROBE = """
+import socket, struct, sys
+name = sys.argv[1]
+query = struct.pack("!HHHHHH", 0x5353, 0x0100, 1, 0, 0, 0)
+query += b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\\0" + struct.pack("!HH", 1, 1)
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sock.settimeout(1)
+sock.sendto(query, ("127.0.0.1", 53))
+answer = sock.recv(512)
+sys.exit(0 if struct.unpack("!H", answer[6:8])[0] > 0 else 1)
+"""
 
 
 def real_brokers() -> tuple[Path | None, Any]:
@@ -140,9 +155,13 @@ class Sandbox:
     #: The pod template's spec, as the Job carries it: containers, mounts, security context.
     pod: Mapping[str, Any]
     flux_core: Path
+    #: A cluster DNS domain: names resolve as in a cluster, through a resolver
+    #: and each pod's DNS search path, and nowhere else. None: from /etc/hosts.
+    cluster_domain: str | None = None
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="flux-sandbox-")))
     ranks: dict[int, Rank] = field(default_factory=dict)
     _network: subprocess.Popen[bytes] | None = None
+    _resolver: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Sandbox:
         try:
@@ -179,13 +198,50 @@ class Sandbox:
         ):
             _run(["nsenter", f"--net={self.netns}", *command.split()])
         hosts = ["127.0.0.1 localhost"]
-        domain = fluxfacts.service_domain(self.headless, self.namespace)
-        for i in range(self.max_size):
-            # The pod's own name in full, and as the search path completes it.
-            hosts.append(f"{SANDBOX_ADDRESS} {self.name}-{i}.{domain} {self.name}-{i}.{self.headless}")
+        if self.cluster_domain is None:
+            domain = fluxfacts.service_domain(self.headless, self.namespace)
+            for i in range(self.max_size):
+                # The pod's own name in full, and as the search path completes it.
+                hosts.append(f"{SANDBOX_ADDRESS} {self.name}-{i}.{domain} {self.name}-{i}.{self.headless}")
+            # No resolver answers inside the namespace: every name is in hosts.
+            resolv = "nameserver 127.0.0.1\n"
+        else:
+            self._start_resolver(self.cluster_domain)
+            # What the kubelet writes for a pod with the ClusterFirst DNS policy.
+            search = f"{self.namespace}.svc.{self.cluster_domain} svc.{self.cluster_domain} {self.cluster_domain}"
+            resolv = f"nameserver 127.0.0.1\nsearch {search}\noptions ndots:5\n"
         (self.root / "hosts").write_text("\n".join(hosts) + "\n", encoding="utf-8")
-        # No resolver answers inside the namespace: every name is in hosts.
-        (self.root / "resolv.conf").write_text("nameserver 127.0.0.1\n", encoding="utf-8")
+        (self.root / "resolv.conf").write_text(resolv, encoding="utf-8")
+
+    def _start_resolver(self, cluster_domain: str) -> None:
+        """A DNS server inside the namespace answering for the pods only by their full names."""
+        domain = fluxfacts.service_domain(self.headless, self.namespace, cluster_domain)
+        records = self.root / "cluster-dns"
+        records.write_text(
+            "".join(f"{SANDBOX_ADDRESS} {self.name}-{i}.{domain}\n" for i in range(self.max_size)), encoding="utf-8"
+        )
+        self._resolver = subprocess.Popen(
+            [
+                "nsenter",
+                f"--net={self.netns}",
+                "dnsmasq",
+                "--keep-in-foreground",
+                "--no-resolv",
+                "--no-hosts",
+                f"--addn-hosts={records}",
+                "--listen-address=127.0.0.1",
+                "--bind-interfaces",
+                "--user=root",
+                f"--pid-file={self.root / 'dnsmasq.pid'}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        probe = ["nsenter", f"--net={self.netns}", sys.executable, "-c", _DNS_PROBE, f"{self.name}-0.{domain}"]
+        if not wait_until(lambda: subprocess.run(probe, capture_output=True, check=False).returncode == 0, 10):
+            raise RuntimeError("the sandbox's DNS server did not answer")
 
     def _volumes(self) -> None:
         lay_out_volume(self.root / "config", self.config_map, 0o644)
@@ -419,14 +475,20 @@ class Sandbox:
     def close(self) -> None:
         for rank in self.ranks.values():
             _kill_group(rank.process)
+        if self._resolver is not None:
+            _kill_group(self._resolver)
         if self._network is not None:
             _kill_group(self._network)
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def sandbox_for(spec: ExperimentSpec, flux_core: Path, certificate: str | None = None) -> Sandbox:
+def sandbox_for(
+    spec: ExperimentSpec, flux_core: Path, certificate: str | None = None, *, cluster_domain: str | None = None
+) -> Sandbox:
     """The sandbox of one native MiniCluster: its ConfigMap and pod spec as the
-    builders render them, and its certificate (a fresh one unless given)."""
+    builders render them, and its certificate (a fresh one unless given).
+    ``cluster_domain``: resolve names through a DNS server and the pods' search
+    path in that domain, as a cluster does."""
     mc = spec.mini_cluster
     certificate = certificate or certificate_text(os.urandom(32), fluxfacts.broker_hostname(mc.name, 0))
     objects = {o.role: o.body for o in kubernetes_objects(spec, certificate)}
@@ -440,6 +502,7 @@ def sandbox_for(spec: ExperimentSpec, flux_core: Path, certificate: str | None =
         secret={fluxfacts.CERT_SECRET_KEY: certificate},
         pod=objects[JOB]["spec"]["template"]["spec"],
         flux_core=flux_core,
+        cluster_domain=cluster_domain,
     )
 
 

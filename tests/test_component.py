@@ -416,3 +416,30 @@ def test_every_example_evaluates_identically_twice(example: Path) -> None:
     second, _ = run_under_mocks(program, project=example.parent.name)
     assert first.by_type(JOB) or first.by_type(CRD)
     assert first.canonical() == second.canonical()
+
+
+def test_an_instance_that_does_not_come_up_fails_pulumi_up_with_the_reason_alone() -> None:
+    from flux_minicluster.bringup.waiter import BringUpError
+
+    def cannot_pull(request: Any, report: Any) -> str:
+        report("0 of 4 brokers joined the instance")
+        raise BringUpError("pod lammps/lammps-0-x (rank 0): container lammps cannot pull its image (ImagePullBackOff)")
+
+    def program() -> Any:
+        return FluxMiniCluster("lammps", CPU_CONFIG).lead_broker_host
+
+    # RunError: Pulumi prints its message without a Python traceback.
+    with pytest.raises(
+        pulumi.RunError, match=r"rank 0\): container lammps cannot pull its image \(ImagePullBackOff\)$"
+    ):
+        run_under_mocks(program, waiter=cannot_pull)
+
+
+def test_a_preview_waits_for_nothing() -> None:
+    def waits_forever(request: Any, report: Any) -> str:
+        raise AssertionError("a preview must not watch the cluster")
+
+    mocks, _ = run_under_mocks(
+        lambda: FluxMiniCluster("lammps", CPU_CONFIG).namespace, preview=True, waiter=waits_forever
+    )
+    assert mocks.waits == [] and mocks.by_type(JOB)

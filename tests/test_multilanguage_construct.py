@@ -59,6 +59,8 @@ def test_construct_registers_what_the_python_program_registers(provider: FluxMin
     in_python, lead_broker = run_under_mocks(lambda: FluxMiniCluster("lammps", settings).lead_broker)
     assert len(through_provider.resources) == len(in_python.resources) > 5
     assert through_provider.canonical() == in_python.canonical()
+    # The provider hosting the component for another language watches the brokers come up too.
+    assert [w.expect for w in through_provider.waits] == [w.expect for w in in_python.waits] != []
     # The outputs come back under their schema names, the lead broker's too.
     assert state["leadBroker"] == {
         "host": lead_broker["host"],

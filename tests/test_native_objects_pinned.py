@@ -101,6 +101,7 @@ def test_namespace_secret_and_claim() -> None:
         "kind": "Secret",
         "metadata": {"name": "lammps-curve-cert", "namespace": "lab", "labels": LABELS},
         "type": "Opaque",
+        "immutable": True,
         "stringData": {"curve.cert": "CERTIFICATE TEXT"},
     }
     assert objects["data-volume"] == {

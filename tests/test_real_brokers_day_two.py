@@ -20,6 +20,7 @@ from broker_sandbox import Sandbox, in_pod, load_stretch, real_brokers, sandbox_
 from flux_minicluster import load_spec
 from flux_minicluster.broker import fluxfacts
 from flux_minicluster.endpoint import lead_broker
+from flux_minicluster.kubernetes_objects import effective_broker_config
 from flux_minicluster.spec import ExperimentSpec
 
 PREFIX, pytestmark = real_brokers()
@@ -179,3 +180,28 @@ def test_an_image_that_runs_as_another_user_forms_the_instance() -> None:
         copy = box.exec(1, f"stat -c '%u %a' {fluxfacts.CERT_PATH}")
         assert copy.stdout.split() == ["1000", "600"], copy
         assert wait_until(lambda: box.ready(1), 5 * load_stretch())
+
+
+def test_brokers_find_each_other_whatever_the_clusters_dns_domain() -> None:
+    assert PREFIX is not None
+    for domain in ("cluster.local", "hpc.example.org"):
+        spec = experiment(size=2)
+        # Names resolve only as a cluster resolves them: a DNS server, and each pod's search path.
+        with sandbox_for(spec, PREFIX, cluster_domain=domain) as box:
+            form(box, 2)
+            assert_every_rank_serves(spec, box)
+
+
+def test_a_broker_config_naming_another_clusters_domain_never_forms() -> None:
+    """What the search path spares: the generated config with the domain written in."""
+    assert PREFIX is not None
+    generated = effective_broker_config(experiment(size=2).mini_cluster)
+    config = generated.replace("tcp://%h.ranks:%p", "tcp://%h.ranks.day-two.svc.cluster.local:%p")
+    assert config != generated
+    spec = experiment(size=2, minSize=1, flux={"brokerConfig": config})
+    with sandbox_for(spec, PREFIX, cluster_domain="hpc.example.org") as box:
+        box.start(0)
+        box.start(1)
+        box.wait_ready([0])
+        assert not wait_until(lambda: box.ready(1), 15)
+        assert "unable to resolve upstream peer day-0.ranks.day-two.svc.cluster.local" in box.log(1)

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Build flux-core once into a cache, for the tests that boot real Flux brokers.
+# Set up what the tests on real Flux brokers need: flux-core, built once into a
+# cache, and the Debian packages those tests run (iproute2 and util-linux for
+# the pods' namespaces, a DNS server for the pods' names).
 #
 # Source: shared/flux-core/flux-core-<version>.tar.gz beside the project (a git
 # archive of the public flux-framework/flux-core tag), or $FLUX_CORE_TARBALL.
-# Prints the install prefix on its last line. Re-running is cheap: the build
-# is skipped when the prefix already holds a working `flux`. Where it cannot
-# build (no root for apt-get, no source), it says why and prints nothing, and
-# the tests on real brokers are skipped; under CI=true that is an error.
+# Prints the install prefix on its last line. Re-running is cheap: missing
+# packages are installed and the build is skipped when the prefix already
+# holds a working `flux`. Where it cannot (no root for apt-get, no source), it
+# says why and prints nothing, and the tests on real brokers are skipped;
+# under CI=true that is an error.
 set -euo pipefail
 version=0.88.0
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -14,29 +17,37 @@ tarball="${FLUX_CORE_TARBALL:-$here/../shared/flux-core/flux-core-$version.tar.g
 cache="${FLUX_CORE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/flux-minicluster}"
 prefix="$cache/flux-core-$version"
 
+#: What the tests run, and what the build needs besides.
+run_packages=(iproute2 util-linux dnsmasq-base python3-cffi python3-ply python3-yaml lua5.1 lua-posix
+    libzmq5 libjansson4 liblz4-1 libarchive13 libhwloc15 libsqlite3-0 libncursesw6 jq)
+build_packages=(autoconf automake libtool make pkg-config libzmq3-dev uuid-dev libjansson-dev liblz4-dev
+    libarchive-dev libhwloc-dev libsqlite3-dev libncurses-dev liblua5.1-0-dev python3-dev python3-setuptools)
+
+cannot() {
+    echo "flux-core not set up: $1; the tests on real Flux brokers will be skipped" >&2
+    if [ "${CI:-}" = true ]; then exit 1; fi
+    exit 0
+}
+
+# Installs the packages named that are missing (root only).
+install_missing() {
+    local missing=()
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    [ "${#missing[@]}" -eq 0 ] && return 0
+    [ "$(id -u)" = 0 ] || cannot "installing ${missing[*]} needs root"
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+install_missing "${run_packages[@]}"
 if [ -x "$prefix/bin/flux" ] && "$prefix/bin/flux" version >/dev/null 2>&1; then
     echo "$prefix"
     exit 0
 fi
-cannot() {
-    echo "flux-core not built: $1; the tests on real Flux brokers will be skipped" >&2
-    if [ "${CI:-}" = true ]; then exit 1; fi
-    exit 0
-}
 [ -r "$tarball" ] || cannot "no source at $tarball (set FLUX_CORE_TARBALL)"
-[ "$(id -u)" = 0 ] || cannot "installing its build dependencies needs root"
-
-packages=(autoconf automake libtool make pkg-config libzmq3-dev uuid-dev libjansson-dev liblz4-dev
-    libarchive-dev libhwloc-dev libsqlite3-dev libncurses-dev lua5.1 liblua5.1-0-dev lua-posix
-    python3-dev python3-cffi python3-ply python3-setuptools python3-yaml jq iproute2 util-linux)
-missing=()
-for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-    apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-fi
+install_missing "${build_packages[@]}"
 
 mkdir -p "$cache"
 work="$(mktemp -d)"

@@ -51,6 +51,8 @@ class Expectation:
     size: int
     broker_container: str
     waits_for_jobs: bool
+    #: Brokers that must be up before the lead broker can be (its quorum).
+    min_size: int = 1
     kueue_queue: str | None = None
 
 
@@ -121,8 +123,10 @@ def judge(expect: Expectation, seen: Observation, memory: Memory, now: float) ->
     states: list[str] = []
     ready_ranks: set[str] = set()
     lead_ready = any(_is_ready(pod) and _rank(pod) == "0" for pod in live)
+    # The lead broker can form the instance once its quorum of brokers runs.
+    quorum_runs = len({_rank(pod) for pod in live if _broker_runs(expect, pod)}) >= expect.min_size
     for pod in sorted(live, key=_rank_order):
-        verdict, keys = _judge_pod(expect, pod, seen.events, memory, now, lead_ready)
+        verdict, keys = _judge_pod(expect, pod, seen.events, memory, now, lead_ready, quorum_runs)
         states += keys
         if isinstance(verdict, Failed):
             return verdict
@@ -150,6 +154,7 @@ def _judge_pod(
     memory: Memory,
     now: float,
     lead_ready: bool,
+    quorum_runs: bool,
 ) -> tuple[Verdict | None, list[str]]:
     """A pod's failure, if it has one, and the keys of the states it is in."""
     name = pod["metadata"]["name"]
@@ -171,7 +176,9 @@ def _judge_pod(
         waiting = container.get("state", {}).get("waiting") or {}
         reason = waiting.get("reason", "")
         detail = _detail(waiting.get("message"))
-        key = f"{name}/{container['name']}/{reason}"
+        # The kubelet alternates ErrImagePull and ImagePullBackOff: one state for both.
+        kind = "image-pull" if reason in _IMAGE_PULL else "create" if reason in _CREATE_CONTAINER else reason
+        key = f"{name}/{container['name']}/{kind}"
         if reason == "InvalidImageName":
             return Failed(
                 f"{who}: container {container['name']} has an image name the container runtime cannot read"
@@ -215,11 +222,10 @@ def _judge_pod(
                 f"{who} cannot mount its volumes{_detail(mount_failures[-1].get('message'))}; check the data "
                 "volumes' storage class and access mode, and the Secrets and ConfigMaps the pod mounts"
             ), keys
-    broker = next((c for c in status.get("containerStatuses", []) if c["name"] == expect.broker_container), None)
-    if broker is not None and broker.get("state", {}).get("running") and not _is_ready(pod):
+    if _broker_runs(expect, pod) and not _is_ready(pod):
         key = f"{name}/joining"
         # A rank waits for its lead broker; the lead, for its quorum.
-        if rank == "0" or lead_ready:
+        if (rank == "0" and quorum_runs) or (rank != "0" and lead_ready):
             keys.append(key)
             if memory.lasted(key, now) >= JOIN_GRACE:
                 what = "has not formed the instance" if rank == "0" else "has not joined the instance"
@@ -271,6 +277,13 @@ def _condition(obj: Mapping[str, Any], kind: str, status: str | None = "True") -
         if condition.get("type") == kind and (status is None or condition.get("status") == status):
             return condition  # type: ignore[no-any-return]
     return None
+
+
+def _broker_runs(expect: Expectation, pod: Mapping[str, Any]) -> bool:
+    """Whether the pod's broker container has started (and not ended)."""
+    statuses = pod.get("status", {}).get("containerStatuses") or []
+    broker = next((c for c in statuses if c.get("name") == expect.broker_container), None)
+    return broker is not None and bool(broker.get("state", {}).get("running"))
 
 
 def _is_ready(pod: Mapping[str, Any]) -> bool:

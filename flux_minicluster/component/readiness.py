@@ -58,6 +58,7 @@ def expectation(mc: MiniClusterSpec) -> Expectation:
         size=mc.size,
         broker_container=mc.flux_container.name,
         waits_for_jobs=mc.waits_for_jobs,
+        min_size=mc.min_size,
         kueue_queue=mc.kueue_queue,
     )
 
