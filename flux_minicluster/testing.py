@@ -63,6 +63,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
     resources: list[Registered] = field(default_factory=list)
     #: What components asked to wait for (their instance coming up), in order.
     waits: list[Any] = field(default_factory=list)
+    #: The kubeconfigs of the clusters whose version components checked.
+    checks: list[str] = field(default_factory=list)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         outputs = dict(args.inputs)
@@ -113,6 +115,7 @@ def run_under_mocks(
     secret_keys: list[str] | None = None,
     preview: bool = False,
     waiter: Callable[[Any, Callable[[str], None]], str] | None = None,
+    checker: Callable[[str], str] | None = None,
 ) -> tuple[RecordingMocks, Any]:
     """Run ``program`` in a fresh mock engine; returns the mocks and what it returned,
     with every Output in that value resolved. ``secret_keys`` names the config
@@ -121,8 +124,10 @@ def run_under_mocks(
     A component that would watch its instance come up records what it would
     wait for in ``mocks.waits`` and takes it as up; ``waiter`` decides instead
     (it gets the request and a function to report progress with), for
-    example to raise ``BringUpError``. ``preview`` runs as ``pulumi preview``:
-    nothing is waited for."""
+    example to raise ``BringUpError``. A component that checks its cluster's
+    Kubernetes version first records the kubeconfig in ``mocks.checks`` and
+    takes the cluster as recent; ``checker`` decides instead. ``preview`` runs
+    as ``pulumi preview``: nothing is checked or waited for."""
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     mocks = RecordingMocks()
@@ -139,18 +144,25 @@ def run_under_mocks(
         result["value"] = value
         return pulumi.Output.from_input(value).apply(lambda resolved: result.__setitem__("resolved", resolved))
 
-    from .component.readiness import waiting_with
+    from .component.readiness import Watcher, watching_with
 
-    def wait(request: Any, report: Callable[[str], None]) -> str:
-        # No cluster to watch: record the request, and take the instance as up.
-        mocks.waits.append(request)
-        if waiter is not None:
-            return waiter(request, report)
-        report("under the mock engine: not watched")
-        return "up (mock engine)"
+    class Recording(Watcher):
+        """No cluster to read: record what would be read, take the cluster as
+        recent and the instance as up (unless ``waiter`` says otherwise)."""
+
+        def check(self, kubeconfig: str) -> str:
+            mocks.checks.append(kubeconfig)
+            return checker(kubeconfig) if checker is not None else "1.33"
+
+        def wait(self, request: Any, report: Callable[[str], None]) -> str:
+            mocks.waits.append(request)
+            if waiter is not None:
+                return waiter(request, report)
+            report("under the mock engine: not watched")
+            return "up (mock engine)"
 
     try:
-        with waiting_with(wait):
+        with watching_with(Recording()):
             evaluate()
     finally:
         pulumi.runtime.set_all_config({}, [])

@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from flux_minicluster.bringup.verdict import Expectation
-from flux_minicluster.bringup.waiter import BringUpError, WaitRequest, wait_for_instance
+from flux_minicluster.bringup.waiter import BringUpError, WaitRequest, check_cluster, wait_for_instance
 
 TOKEN = "t0ken-for-the-test"
 EXPECT = Expectation(namespace="lab", job="mc", size=2, broker_container="mc", waits_for_jobs=True)
@@ -118,6 +118,8 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
             if self.headers.get("Authorization") != f"Bearer {TOKEN}":
                 return self._json(401, {"kind": "Status", "message": "Unauthorized", "code": 401})
             state, parts = stand_in.state(), url.path.strip("/").split("/")
+            if url.path == "/version":
+                return self._json(200, state["version"])
             if url.path == "/apis/batch/v1/namespaces/lab/jobs/mc":
                 job = state.get("job")
                 return self._json(200, job) if job else self._json(404, {"kind": "Status", "message": "not found"})
@@ -281,3 +283,24 @@ def test_a_server_whose_certificate_the_kubeconfig_does_not_trust_is_refused(clu
     with pytest.raises(BringUpError, match="CERTIFICATE_VERIFY_FAILED"):
         watch(cluster, kubeconfig=cluster.kubeconfig(ca=other))
     assert cluster.requests == []
+
+
+@pytest.mark.parametrize(
+    ("version", "reads"),
+    [
+        ({"major": "1", "minor": "33", "gitVersion": "v1.33.4"}, "1.33"),
+        # GKE writes a plus after the minor version.
+        ({"major": "1", "minor": "31+", "gitVersion": "v1.31.6-gke.1020000"}, "1.31"),
+    ],
+)
+def test_a_recent_cluster_is_taken(cluster: Cluster, version: dict[str, str], reads: str) -> None:
+    cluster.timeline = [(0, {"version": version})]
+    assert check_cluster(cluster.kubeconfig()) == reads
+
+
+def test_a_cluster_older_than_the_native_backend_needs_is_refused_with_both_versions(cluster: Cluster) -> None:
+    cluster.timeline = [(0, {"version": {"major": "1", "minor": "30+", "gitVersion": "v1.30.9-gke.1"}})]
+    with pytest.raises(
+        BringUpError, match=r"runs Kubernetes 1\.30 \(v1\.30\.9-gke\.1\); the native backend needs 1\.31"
+    ):
+        check_cluster(cluster.kubeconfig())

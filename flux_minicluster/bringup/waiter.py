@@ -8,6 +8,7 @@ reported as it happens, so a long wait says what it waits for.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,8 +25,40 @@ POLL_SECONDS = 3.0
 LOG_LINES = 20
 
 
+#: The oldest Kubernetes that runs the native backend's Job as written:
+#: elastic Indexed Jobs and pod failure policies are GA in 1.31, per-index
+#: retries (backoffLimitPerIndex) on by default since 1.29. An older API
+#: server drops the fields it does not know: a broker that fails would end
+#: the instance, and the Job would differ from what was declared on every update.
+MIN_KUBERNETES = (1, 31)
+
+
 class BringUpError(Exception):
     """The instance did not come up: one message for the user."""
+
+
+def check_cluster(kubeconfig: str) -> str:
+    """The cluster's Kubernetes version (``1.33``); ``BringUpError`` when the
+    cluster cannot be reached or is older than ``MIN_KUBERNETES``."""
+    from .kubeapi import KubeApiError, KubeClient
+
+    try:
+        client = KubeClient.from_kubeconfig(kubeconfig)
+        try:
+            info = client.get("/version")
+        finally:
+            client.close()
+    except KubeApiError as error:
+        raise BringUpError(f"cannot check the cluster's Kubernetes version: {error}") from None
+    major, minor = (int(m.group()) if (m := re.match(r"\d+", str(info.get(k, "")))) else 0 for k in ("major", "minor"))
+    if (major, minor) < MIN_KUBERNETES:
+        least = ".".join(str(n) for n in MIN_KUBERNETES)
+        raise BringUpError(
+            f"the cluster runs Kubernetes {major}.{minor} ({info.get('gitVersion', '?')}); the native backend needs "
+            f"{least} or later (elastic Indexed Jobs, pod failure policies, per-broker retries): upgrade the "
+            "cluster, or use miniCluster.backend: operator"
+        )
+    return f"{major}.{minor}"
 
 
 @dataclass(frozen=True)

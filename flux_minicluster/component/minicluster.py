@@ -26,7 +26,7 @@ from ..lifecycle import LIFECYCLE, NODE_POOL, OPERATOR
 from ..spec import ExperimentSpec, load_spec
 from .flux_operator import FluxOperator
 from .outputs import LeadBrokerEndpoint, lead_broker_endpoint
-from .readiness import instance_up
+from .readiness import cluster_checked, instance_up
 from .resources import register, uid
 
 
@@ -132,9 +132,15 @@ class FluxMiniCluster(pulumi.ComponentResource):
             # Without a kubeconfig the component cannot watch: the provider waits.
             provider_waits=kubeconfig is None,
         )
+        # Nothing is created on a cluster too old for the native backend.
+        checked: pulumi.Output[Any] | None = None
+        if kubeconfig is not None and mc.backend == "native":
+            checked = cluster_checked(self, kubeconfig)
         for obj in objects:
             rules = LIFECYCLE[obj.role]
-            related = [r for role in rules.depends_on for r in by_role.get(role, [])]
+            related: Any = [r for role in rules.depends_on for r in by_role.get(role, [])]
+            if obj.role == NAMESPACE and checked is not None:
+                related = _after(checked, related)
             options = pulumi.ResourceOptions(
                 parent=self,
                 provider=k8s_provider,
@@ -196,6 +202,11 @@ class FluxMiniCluster(pulumi.ComponentResource):
         return pulumi.Output.secret(
             secret_bytes.base64.apply(lambda b64: certificate_text(base64.b64decode(b64), lead))
         )
+
+
+def _after(done: pulumi.Output[Any], resources: list[pulumi.Resource]) -> pulumi.Output[list[pulumi.Resource]]:
+    """``resources`` as a dependency that also waits for ``done``."""
+    return done.apply(lambda _: resources)
 
 
 def _kubernetes_provider(opts: pulumi.ResourceOptions | None) -> pulumi.ProviderResource | None:

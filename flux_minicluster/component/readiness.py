@@ -9,8 +9,9 @@ reason and the broker's last log lines. It runs in whatever process hosts
 the component (a Python program, or the provider that serves other
 languages), never during a preview.
 
-Tests replace the watch (``waiting_with``): under the mock engine there is
-no cluster to watch.
+Before anything is created, the cluster's Kubernetes version is checked
+against what the native backend needs. Tests replace both (``watching_with``):
+under the mock engine there is no cluster to read.
 """
 
 from __future__ import annotations
@@ -23,31 +24,61 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 
 from ..bringup.verdict import Expectation
-from ..bringup.waiter import BringUpError, WaitRequest, wait_for_instance
+from ..bringup.waiter import BringUpError, WaitRequest, check_cluster, wait_for_instance
 
 if TYPE_CHECKING:
     from ..spec import MiniClusterSpec
 
-#: Waits for what a request asks, reporting progress; returns what came up.
-Waiter = Callable[[WaitRequest, Callable[[str], None]], str]
+
+class Watcher:
+    """Reads the cluster for the component: its version before anything is
+    created, then the instance until it is up."""
+
+    def check(self, kubeconfig: str) -> str:
+        return check_cluster(kubeconfig)
+
+    def wait(self, request: WaitRequest, report: Callable[[str], None]) -> str:
+        return wait_for_instance(request, report=report)
 
 
-def _watch(request: WaitRequest, report: Callable[[str], None]) -> str:
-    return wait_for_instance(request, report=report)
-
-
-_waiter: Waiter = _watch
+_watcher = Watcher()
 
 
 @contextmanager
-def waiting_with(waiter: Waiter) -> Iterator[None]:
-    """Use ``waiter`` instead of watching a cluster, inside the block."""
-    global _waiter
-    previous, _waiter = _waiter, waiter
+def watching_with(watcher: Watcher) -> Iterator[None]:
+    """Use ``watcher`` instead of reading a cluster, inside the block."""
+    global _watcher
+    previous, _watcher = _watcher, watcher
     try:
         yield
     finally:
-        _waiter = previous
+        _watcher = previous
+
+
+def _in_background(owner: pulumi.Resource, work: Callable[[], str]) -> Any:
+    """Run ``work`` off the event loop (it blocks), its BringUpError as a RunError."""
+    loop = asyncio.get_running_loop()
+
+    def run() -> str:
+        try:
+            return work()
+        except BringUpError as error:
+            # The message alone, without a Python traceback.
+            raise pulumi.RunError(str(error)) from None
+
+    return loop.run_in_executor(None, run)
+
+
+def cluster_checked(owner: pulumi.Resource, kubeconfig: pulumi.Input[str]) -> pulumi.Output[str]:
+    """The cluster's Kubernetes version, once checked (not during a preview)."""
+    watcher = _watcher
+
+    def check(text: str) -> Any:
+        if pulumi.runtime.is_dry_run():
+            return "preview: not checked"
+        return _in_background(owner, lambda: watcher.check(text))
+
+    return pulumi.Output.from_input(kubeconfig).apply(check)
 
 
 def expectation(mc: MiniClusterSpec) -> Expectation:
@@ -70,7 +101,7 @@ def instance_up(
 
     A preview resolves at once: nothing runs to be watched.
     """
-    waiter = _waiter
+    watcher = _watcher
     expect = expectation(mc)
     timeout = mc.ready_timeout_minutes * 60.0
 
@@ -82,13 +113,7 @@ def instance_up(
         def report(message: str) -> None:
             loop.call_soon_threadsafe(pulumi.log.info, message, owner)
 
-        def run() -> str:
-            try:
-                return waiter(WaitRequest(expect, str(values[1]), timeout), report)
-            except BringUpError as error:
-                # The message alone, without a Python traceback.
-                raise pulumi.RunError(str(error)) from None
-
-        return loop.run_in_executor(None, run)
+        request = WaitRequest(expect, str(values[1]), timeout)
+        return _in_background(owner, lambda: watcher.wait(request, report))
 
     return pulumi.Output.all(started, kubeconfig).apply(watch)
