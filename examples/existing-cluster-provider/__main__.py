@@ -9,9 +9,13 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from flux_minicluster import FluxMiniCluster
+from flux_minicluster.bringup.kubeapi import local_kubeconfig
 
 config = pulumi.Config()
-provider = k8s.Provider("cluster", context=config.get("context") or "kind-flux")
+context = config.get("context") or "kind-flux"
+provider = k8s.Provider("cluster", context=context)
+# The same kubeconfig, for the MiniCluster to watch its brokers come up.
+found = local_kubeconfig(context=context)
 
 hello = FluxMiniCluster(
     "hello",
@@ -25,6 +29,7 @@ hello = FluxMiniCluster(
         }
     },
     pulumi.ResourceOptions(providers=[provider]),
+    kubeconfig=pulumi.Output.secret(found) if found is not None else None,
 )
 
 pulumi.export("leadBroker", hello.lead_broker_host)

@@ -22,9 +22,11 @@ cluster = gcp.container.Cluster(
     node_config={"machine_type": "e2-standard-4"},
 )
 kubeconfig = pulumi.Output.all(cluster.name, cluster.endpoint, cluster.master_auth.cluster_ca_certificate).apply(
-    lambda v: gke_kubeconfig(context=v[0], endpoint=v[1], ca_certificate=v[2])
+    lambda v: pulumi.Output.secret(gke_kubeconfig(context=v[0], endpoint=v[1], ca_certificate=v[2]))
 )
 provider = k8s.Provider("hpc", kubeconfig=kubeconfig)
+# Each MiniCluster also reads the cluster with it: pulumi up fails fast, with the
+# reason, when a broker cannot start.
 
 cpu = FluxMiniCluster(
     "lammps",
@@ -46,6 +48,7 @@ cpu = FluxMiniCluster(
     },
     pulumi.ResourceOptions(providers=[provider]),
     cluster=cluster.id,
+    kubeconfig=kubeconfig,
 )
 
 gpu = FluxMiniCluster(
@@ -65,11 +68,11 @@ gpu = FluxMiniCluster(
             "interactive": True,
             "containers": [{"image": "nvcr.io/nvidia/pytorch:24.08-py3"}],
         },
-        # The first MiniCluster installs the operator for the whole cluster.
-        "operator": {"install": False},
+        # Both use the native backend: nothing is installed on the cluster.
     },
     pulumi.ResourceOptions(providers=[provider], depends_on=[cpu]),
     cluster=cluster.id,
+    kubeconfig=kubeconfig,
 )
 
 pulumi.export("cpuLeadBroker", cpu.lead_broker_host)

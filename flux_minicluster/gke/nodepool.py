@@ -75,8 +75,8 @@ def _node_config(pool: NodePoolSpec) -> dict[str, Any]:
         config["reservation_affinity"] = affinity
     if pool.gpu is not None:
         config["guest_accelerators"] = [_accelerator(pool)]
-        # Declared here rather than left to GKE: a taint GKE adds by itself
-        # makes the next update want to recreate the pool.
+        # Declared in the pool's own config, so that the pool and the pods'
+        # toleration name the same taint explicitly (GKE would add it too).
         config["taints"].append(_taint(fluxfacts.GPU_TAINT_KEY, fluxfacts.GPU_TAINT_VALUE, "NoSchedule"))
     return config
 
