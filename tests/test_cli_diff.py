@@ -162,6 +162,37 @@ def test_a_new_machine_type_replaces_the_pool_and_the_brokers_on_it(repo: Path, 
     assert found["experiment-job"] == ("replace", "because experiment-flux-config is replaced")
 
 
+@pytest.mark.parametrize(
+    ("committed", "old", "new", "path"),
+    [
+        # TIER_1 needs gVNIC: the stack as committed leaves the default tier.
+        (
+            ("egressBandwidthTier: TIER_1", "egressBandwidthTier: DEFAULT"),
+            "gvnic: true",
+            "gvnic: false",
+            "node_config.gvnic.enabled",
+        ),
+        (
+            ("    gvnic: true\n", "    gvnic: true\n    cpuManagerPolicy: static\n"),
+            "cpuManagerPolicy: static",
+            "cpuManagerPolicy: none",
+            "node_config.kubelet_config.cpu_manager_policy",
+        ),
+    ],
+)
+def test_a_node_setting_gke_applies_by_recreating_nodes_replaces_the_pool(
+    repo: Path, capsys, committed: tuple[str, str], old: str, new: str, path: str
+) -> None:
+    edit(repo, LAMMPS, *committed)
+    git(repo, "commit", "-qam", "the stack before")
+    edit(repo, LAMMPS, old, new)
+    code, out, err = run(capsys, "lammps-cpu", "--against", "HEAD", "--summary")
+    assert (code, err) == (0, ""), err
+    found = steps(out)
+    assert found["experiment-node-pool"] == ("replace", f"because {path}")
+    assert found["experiment-job"] == ("replace", "because experiment-flux-config is replaced")
+
+
 def test_new_pool_labels_update_the_pool_in_place(repo: Path, capsys) -> None:
     edit(repo, LAMMPS, "experiment: lammps-reaxff", "experiment: lammps-reaxff-2")
     code, out, err = run(capsys, "lammps-cpu", "--against", "HEAD", "--summary")
@@ -191,7 +222,11 @@ def test_a_new_storage_class_recreates_a_scratch_volume_and_warns_of_its_data(re
     )
     code, out, err = run(capsys, "volumes", "--against", "HEAD", "--summary")
     assert (code, err) == (0, "")
-    assert steps(out)["experiment-data-scratch"] == ("replace", "because spec.storageClassName")
+    found = steps(out)
+    assert found["experiment-data-scratch"] == ("replace", "because spec.storageClassName")
+    # The brokers that hold the claim go first: the claim is not left Terminating under them.
+    assert found["experiment-flux-config"] == ("replace", "because experiment-data-scratch is replaced")
+    assert found["experiment-job"] == ("replace", "because experiment-flux-config is replaced")
     assert "warning: the data on volume experiment-data-scratch is lost: experiment-data-scratch is replaced" in out
 
 
