@@ -158,6 +158,8 @@ class Sandbox:
     #: A cluster DNS domain: names resolve as in a cluster, through a resolver
     #: and each pod's DNS search path, and nowhere else. None: from /etc/hosts.
     cluster_domain: str | None = None
+    #: Host folders every broker container sees read-only, by path (an application's files).
+    mounts: Mapping[str, Path] = field(default_factory=dict)
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="flux-sandbox-")))
     ranks: dict[int, Rank] = field(default_factory=dict)
     _network: subprocess.Popen[bytes] | None = None
@@ -266,6 +268,12 @@ class Sandbox:
         group = security["runAsGroup"]
         return security["runAsUser"], group, security.get("fsGroup", group)
 
+    def _cpu(self, index: int) -> int:
+        """The CPU pod ``index`` runs on: each pod its own, as each broker has its own
+        node's (pods share them only when there are more pods than CPUs)."""
+        allowed = sorted(os.sched_getaffinity(0))
+        return allowed[index % len(allowed)]
+
     def _environment(self) -> dict[str, str]:
         """A container's environment: a user without an entry in the image's
         /etc/passwd gets HOME=/, as container runtimes give it."""
@@ -291,10 +299,20 @@ class Sandbox:
     def _volume_source(self, index: int, name: str, curve: str) -> Path:
         """The host folder behind pod ``index``'s volume ``name``."""
         (volume,) = [v for v in self.pod["volumes"] if v["name"] == name]
-        if "configMap" in volume:
+        if name == fluxfacts.NATIVE_CONFIG_VOLUME:
             return self.root / "config"
-        if "secret" in volume:
+        if name == fluxfacts.CERT_VOLUME_NAME:
             return self.root / curve
+        if "persistentVolumeClaim" in volume:
+            # A claim every pod mounts (ReadWriteMany): one folder for all.
+            folder = self.root / f"claim-{volume['persistentVolumeClaim']['claimName']}"
+            folder.mkdir(exist_ok=True)
+            return folder
+        if "configMap" in volume or "secret" in volume:
+            # A user's ConfigMap or Secret: empty here.
+            folder = self.root / f"pod-{index}" / f"volume-{name}"
+            folder.mkdir(parents=True, exist_ok=True)
+            return folder
         if "emptyDir" in volume:
             folder = self.root / f"pod-{index}" / f"volume-{name}"
             if not folder.exists():
@@ -307,7 +325,9 @@ class Sandbox:
             return folder
         raise ValueError(f"the sandbox has no stand-in for volume {name!r}: {volume}")
 
-    def _container_root(self, index: int, container: Mapping[str, Any], image: Path, curve: str) -> str:
+    def _container_root(
+        self, index: int, container: Mapping[str, Any], image: Path, curve: str, mounts: Mapping[str, Path]
+    ) -> str:
         """Shell lines that build a container's root inside its own mount namespace:
         the host's system folders, the image's own (``image``: its /opt), and the
         container's volume mounts as the pod spec lists them."""
@@ -350,6 +370,7 @@ class Sandbox:
                 source = source / mount["subPath"]
                 source.mkdir(exist_ok=True)
             binds.append((mount["mountPath"], source, bool(mount.get("readOnly"))))
+        binds += [(target, source, True) for target, source in sorted(mounts.items())]
         for target, source, read_only in binds:
             inside = q(str(top / target.lstrip("/")))
             if source.is_dir():
@@ -359,7 +380,14 @@ class Sandbox:
                 lines.append(f"mount -o remount,bind,ro {inside}")
         return "set -e\n" + "\n".join(lines) + "\n"
 
-    def _in_container(self, index: int, container: Mapping[str, Any], image: Path, curve: str) -> str:
+    def _in_container(
+        self,
+        index: int,
+        container: Mapping[str, Any],
+        image: Path,
+        curve: str,
+        mounts: Mapping[str, Path] | None = None,
+    ) -> str:
         """A host shell line that runs ``container`` of pod ``index``: its command,
         as its user (the pod's security context), in its root."""
         top = self.root / f"pod-{index}" / f"{container['name']}-root"
@@ -370,27 +398,32 @@ class Sandbox:
             user = f"--userspec={uid}:{gid} --groups={groups} "
         command = shlex.join(container["command"])
         inside = (
-            self._container_root(index, container, image, curve)
+            self._container_root(index, container, image, curve, mounts or {})
             + f"hostname {self.name}-{index}\n"
-            + f"exec chroot {user}{shlex.quote(str(top))} /usr/bin/env -i {environment} "
+            + f"exec taskset -c {self._cpu(index)} chroot {user}{shlex.quote(str(top))} /usr/bin/env -i {environment} "
             + f"/bin/sh -c {shlex.quote('cd / && exec ' + command)}\n"
         )
         return (
             f"nsenter --net={self.netns} unshare --uts --mount --propagation private /bin/sh -c {shlex.quote(inside)}"
         )
 
-    def start(self, index: int, *, curve: str = "curve", image: Path | None = None) -> Rank:
+    def start(
+        self, index: int, *, curve: str = "curve", image: Path | None = None, mounts: Mapping[str, Path] | None = None
+    ) -> Rank:
         """Start pod ``index``: its init container, then its broker container.
 
         ``image``: a folder standing for the application image's own files
-        (its ``opt``), fresh for the pod by default.
+        (its ``opt``), fresh for the pod by default. ``mounts``: host folders
+        the broker container sees read-only, by path (an application's files).
         """
         hostname = f"{self.name}-{index}"
         log = self.root / f"rank-{index}.log"
         (init_container,) = self.pod["initContainers"]
         (main_container,) = [c for c in self.pod["containers"] if _runs_flux(c)]
         init = self._in_container(index, init_container, self.root / "view-image", curve)
-        main = self._in_container(index, main_container, image or self.root / f"pod-{index}" / "image", curve)
+        main = self._in_container(
+            index, main_container, image or self.root / f"pod-{index}" / "image", curve, mounts or self.mounts
+        )
         with open(log, "wb") as out:
             process = subprocess.Popen(
                 ["/bin/sh", "-c", f"{init} && exec {main}"],
@@ -411,6 +444,7 @@ class Sandbox:
         pid = self._broker_shell_pid(index)
         environment = [f"{k}={v}" for k, v in self._environment().items()]
         argv = ["nsenter", f"--target={pid}", "--uts", "--mount", "--net", "--root", "--wd"]
+        argv += ["taskset", "-c", str(self._cpu(index))]
         user, group, groups = self._user()
         if user is not None:
             argv += ["setpriv", f"--reuid={user}", f"--regid={group}", f"--groups={groups}"]

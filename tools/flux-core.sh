@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up what the tests on real Flux brokers need: flux-core, built once into a
 # cache, and the Debian packages those tests run (iproute2 and util-linux for
-# the pods' namespaces, a DNS server for the pods' names).
+# the pods' namespaces, a DNS server for the pods' names, MPICH and Open MPI
+# with their compilers, LAMMPS).
 #
 # Source: shared/flux-core/flux-core-<version>.tar.gz beside the project (a git
 # archive of the public flux-framework/flux-core tag), or $FLUX_CORE_TARBALL.
@@ -19,7 +20,8 @@ prefix="$cache/flux-core-$version"
 
 #: What the tests run, and what the build needs besides.
 run_packages=(iproute2 util-linux dnsmasq-base python3-cffi python3-ply python3-yaml lua5.1 lua-posix
-    libzmq5 libjansson4 liblz4-1 libarchive13 libhwloc15 libsqlite3-0 libncursesw6 jq)
+    libzmq5 libjansson4 liblz4-1 libarchive13 libhwloc15 libsqlite3-0 libncursesw6 jq
+    mpich libmpich-dev openmpi-bin libopenmpi-dev lammps)
 build_packages=(autoconf automake libtool make pkg-config libzmq3-dev uuid-dev libjansson-dev liblz4-dev
     libarchive-dev libhwloc-dev libsqlite3-dev libncurses-dev liblua5.1-0-dev python3-dev python3-setuptools)
 

@@ -107,8 +107,10 @@ link_tree() {
 }"""
 
 
-def entrypoint_script(mc: MiniClusterSpec, container: Container) -> str:
-    """Start this pod's broker: rank 0 leads, the others join it."""
+def entrypoint_script(mc: MiniClusterSpec, container: Container, gpus: int = 0) -> str:
+    """Start this pod's broker: rank 0 leads, the others join it. ``gpus``: the
+    GPUs the container is given, which the resource set names whatever the
+    view's hwloc can see (it counts GPUs only through vendor libraries)."""
     assert mc.max_size is not None
     commands = container.commands
     lead = fluxfacts.broker_hostname(mc.name, 0)
@@ -147,9 +149,7 @@ def entrypoint_script(mc: MiniClusterSpec, container: Container) -> str:
         f"cp {fluxfacts.NATIVE_CONFIG_MOUNT}/{fluxfacts.BROKER_CONFIG_KEY} {config_file}",
         "# The certificate as a file of this broker's user that no one else can read.",
         f"rm -f {cert}.new && (umask 077 && cat {cert_source} > {cert}.new) && mv {cert}.new {cert} || exit 1",
-        "# The resource set: every rank as this node has it (cores, GPUs).",
-        f"flux R encode --hosts={hosts} --local > {fluxfacts.RESOURCE_PATH}.new && "
-        f"mv {fluxfacts.RESOURCE_PATH}.new {fluxfacts.RESOURCE_PATH} || exit 1",
+        *_resource_set(hosts, gpus),
         _hook("pre", commands.pre),
         f"options={shlex.quote(options)}",
         'if [ "$(cat /proc/sys/kernel/hostname)" = ' + shlex.quote(lead) + " ]; then",
@@ -173,7 +173,7 @@ def entrypoint_script(mc: MiniClusterSpec, container: Container) -> str:
         'while :; do wait "$broker"; status=$?; kill -0 "$broker" 2>/dev/null || break; done',
         _hook("post", commands.post),
     ]
-    if waits_for_jobs(mc):
+    if mc.waits_for_jobs:
         lines += [
             "# An instance that waits for jobs has no end of its own: a broker that ended",
             "# was stopped, and its rank must start again, not count as done.",
@@ -183,9 +183,25 @@ def entrypoint_script(mc: MiniClusterSpec, container: Container) -> str:
     return "\n".join(line for line in lines if line) + "\n"
 
 
-def waits_for_jobs(mc: MiniClusterSpec) -> bool:
-    """An instance that waits for jobs (no command, or ``interactive``) rather than running one to its end."""
-    return mc.interactive or not mc.flux_container.command
+def _resource_set(hosts: str, gpus: int) -> list[str]:
+    """Lines that write the resource set R: every rank as this pod has it."""
+    target = f"{fluxfacts.RESOURCE_PATH}.new && mv {fluxfacts.RESOURCE_PATH}.new {fluxfacts.RESOURCE_PATH} || exit 1"
+    if not gpus:
+        return [
+            "# The resource set: every rank as this pod has it (its cores).",
+            f"flux R encode --hosts={hosts} --local > {target}",
+        ]
+    return [
+        f"# The resource set: every rank as this pod has it, its cores and the {gpus} GPU(s) it is given.",
+        "cores=$(flux R encode --local | flux R decode --count=core) || exit 1",
+        # An idset: "0" for one core ("0-0" is refused), "0-N" for more.
+        'if [ "$cores" -gt 1 ]; then cores="0-$((cores - 1))"; else cores=0; fi',
+        f"flux R encode --hosts={hosts} --cores=$cores --gpus={_idset(gpus)} > {target}",
+    ]
+
+
+def _idset(count: int) -> str:
+    return "0" if count == 1 else f"0-{count - 1}"
 
 
 def ready_script() -> str:

@@ -68,12 +68,18 @@ def config_map(spec: ExperimentSpec, *, labels: dict[str, str], broker_config: s
         "immutable": True,
         "data": {
             fluxfacts.BROKER_CONFIG_KEY: broker_config,
-            fluxfacts.ENTRYPOINT_KEY: entrypoint_script(mc, mc.flux_container),
+            fluxfacts.ENTRYPOINT_KEY: entrypoint_script(mc, mc.flux_container, gpus=_gpus(spec)),
             fluxfacts.INIT_SCRIPT_KEY: init_script(),
             fluxfacts.READY_SCRIPT_KEY: ready_script(),
             fluxfacts.INSTANCE_KEY: instance,
         },
     }
+
+
+def _gpus(spec: ExperimentSpec) -> int:
+    """The GPUs the Flux container is given (its ``nvidia.com/gpu`` limit)."""
+    limit = container_resources(spec, spec.mini_cluster.flux_container).get("limits", {}).get(fluxfacts.GPU_RESOURCE, 0)
+    return int(limit)
 
 
 def job_digest(job: dict[str, Any]) -> str:

@@ -1,0 +1,149 @@
+"""Real HPC work on an instance of real Flux brokers: MPI programs, LAMMPS, GPUs.
+
+Each test forms an instance from what the builders generate
+(``broker_sandbox.py``), each pod on its own CPU, and runs work the way a
+user does, through the exported flux command: ``flux run -N SIZE -n TASKS``.
+MPI comes from Debian: MPICH reads Flux's PMI-1 wire protocol (``PMI_FD``)
+itself; Open MPI 4.1 uses its ``pmix/flux`` component, which loads Flux's
+PMI library (``FLUX_PMI_LIBRARY_PATH``, set by the Flux shell). LAMMPS is
+Debian's, built on Open MPI.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from broker_sandbox import Sandbox, in_pod, real_brokers, sandbox_for
+
+from flux_minicluster import load_spec
+from flux_minicluster.endpoint import lead_broker
+from flux_minicluster.spec import ExperimentSpec
+
+PREFIX, pytestmark = real_brokers()
+DATA = Path(__file__).resolve().parent / "data" / "hpc"
+
+#: An MPI program that says where each rank runs and checks the communicator.
+HELLO = r"""
+#include <mpi.h>
+#include <stdio.h>
+#include <unistd.h>
+
+int main(int argc, char **argv) {
+    int rank, size, sum = 0;
+    char host[256];
+    MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    gethostname(host, sizeof host);
+    MPI_Allreduce(&rank, &sum, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    printf("rank %d of %d on %s sum %d\n", rank, size, host, sum);
+    MPI_Finalize();
+    return 0;
+}
+"""
+
+
+def experiment(size: int, **mini_cluster: Any) -> ExperimentSpec:
+    mc = {"name": "hpc", "namespace": "hpc", "size": size, "containers": [{"image": "app"}], **mini_cluster}
+    return load_spec({"miniCluster": mc})
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The application's files: the MPI program built with each MPI, and a LAMMPS input."""
+    folder = tmp_path_factory.mktemp("app")
+    (folder / "hello.c").write_text(HELLO)
+    for mpi in ("mpich", "openmpi"):
+        compiler = shutil.which(f"mpicc.{mpi}")
+        assert compiler, f"mpicc.{mpi} (Debian's {mpi} development package) is part of the test set-up"
+        subprocess.run([compiler, "-o", folder / f"hello-{mpi}", folder / "hello.c"], check=True)
+    shutil.copy(DATA / "in.lj", folder / "in.lj")
+    return folder
+
+
+@contextmanager
+def formed(spec: ExperimentSpec, app: Path) -> Iterator[Sandbox]:
+    assert PREFIX is not None
+    with sandbox_for(spec, PREFIX) as box:
+        box.mounts = {"/opt/app": app}
+        for index in range(spec.mini_cluster.size):
+            box.start(index)
+        box.wait_ready(list(range(spec.mini_cluster.size)))
+        yield box
+
+
+def flux(spec: ExperimentSpec, box: Sandbox, *words: str, check: bool = True) -> Any:
+    ran = box.exec(0, shlex.join([*in_pod(lead_broker(spec.mini_cluster).flux_command), *words]), timeout=120)
+    if check:
+        assert ran.returncode == 0, ran.stderr + box.logs()
+    return ran
+
+
+@pytest.mark.parametrize("mpi", ["mpich", "openmpi"])
+def test_an_mpi_program_runs_across_every_broker(app: Path, mpi: str) -> None:
+    spec = experiment(2)
+    with formed(spec, app) as box:
+        out = flux(spec, box, "run", "-N2", "-n2", f"/opt/app/hello-{mpi}").stdout
+        lines = sorted(out.splitlines())
+        # One communicator of every task, one rank on each broker, and a collective across them.
+        assert lines == ["rank 0 of 2 on hpc-0 sum 1", "rank 1 of 2 on hpc-1 sum 1"], out
+
+
+def test_more_tasks_than_brokers_share_one_communicator(app: Path) -> None:
+    spec = experiment(3)
+    with formed(spec, app) as box:
+        out = flux(spec, box, "run", "-N3", "-n3", "/opt/app/hello-mpich").stdout
+        ranks = sorted(re.findall(r"rank (\d) of 3 on (hpc-\d) sum 3", out))
+        assert ranks == [("0", "hpc-0"), ("1", "hpc-1"), ("2", "hpc-2")], out
+
+
+def test_lammps_runs_one_simulation_across_every_broker(app: Path) -> None:
+    spec = experiment(2)
+    with formed(spec, app) as box:
+        out = flux(spec, box, "run", "-N2", "-n2", "lmp", "-in", "/opt/app/in.lj", "-log", "none").stdout
+        assert re.search(r"Loop time of [0-9.]+ on 2 procs for 100 steps with 4000 atoms", out), out
+        assert "1 by 1 by 2 MPI processor grid" in out
+
+
+def gpu_stack(**pool: Any) -> ExperimentSpec:
+    """The h100-gpu stack's shape on a smaller scale: one broker per GPU node."""
+    return load_spec(
+        {
+            "nodePool": {
+                "cluster": "hpc",
+                "location": "us-central1-a",
+                "zones": ["us-central1-a"],
+                "nodeCount": 2,
+                **pool,
+            },
+            "miniCluster": {"name": "hpc", "namespace": "hpc", "size": 2, "containers": [{"image": "app"}]},
+        }
+    )
+
+
+def test_every_gpu_of_a_node_is_in_the_resource_set_and_schedulable(app: Path) -> None:
+    spec = gpu_stack(machineType="a3-highgpu-8g", placementPolicyName="a3", threadsPerCore=1)
+    with formed(spec, app) as box:
+        # The view's hwloc finds no GPU here (nor, without NVIDIA's libraries, in a pod):
+        # the resource set names the GPUs the container is given.
+        assert flux(spec, box, "resource", "list", "-no", "{ngpus}").stdout.split() == ["16"]
+        devices = flux(spec, box, "run", "-N2", "-g", "8", "printenv", "CUDA_VISIBLE_DEVICES").stdout
+        assert devices.split() == ["0,1,2,3,4,5,6,7"] * 2
+        refused = flux(spec, box, "run", "-N2", "-g", "9", "true", check=False)
+        assert refused.returncode != 0 and "unsatisfiable" in refused.stderr
+
+
+def test_a_shared_gpu_is_one_gpu_to_flux(app: Path) -> None:
+    spec = gpu_stack(machineType="a2-highgpu-1g", gpu={"sharingStrategy": "TIME_SHARING", "maxSharedClientsPerGpu": 2})
+    with formed(spec, app) as box:
+        assert flux(spec, box, "run", "-N2", "-g", "1", "printenv", "CUDA_VISIBLE_DEVICES").stdout.split() == ["0"] * 2
+        refused = flux(spec, box, "run", "-N1", "-g", "2", "true", check=False)
+        assert refused.returncode != 0 and "unsatisfiable" in refused.stderr
