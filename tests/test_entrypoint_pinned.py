@@ -161,7 +161,7 @@ _PREAMBLE = [
     "# The certificate as a file of this broker's user that no one else can read.",
     f"rm -f {CERT}.new && (umask 077 && cat /flux_minicluster/curve/curve.cert > {CERT}.new) && "
     f"mv {CERT}.new {CERT} || exit 1",
-    "# The resource set: every rank as this node has it (cores, GPUs).",
+    "# The resource set: every rank as this pod has it (its cores).",
     f"flux R encode --hosts=lammps-[0-3] --local > {STATE}/etc/flux/system/R.new && "
     f"mv {STATE}/etc/flux/system/R.new {STATE}/etc/flux/system/R || exit 1",
 ]

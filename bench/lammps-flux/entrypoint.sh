@@ -30,7 +30,7 @@ mkdir -p /mnt/flux/config/etc/flux/config /mnt/flux/config/etc/flux/system/cron.
 cp /flux_minicluster/config/broker.toml /mnt/flux/config/etc/flux/config/broker.toml
 # The certificate as a file of this broker's user that no one else can read.
 rm -f /mnt/flux/config/curve/minicluster.cert.new && (umask 077 && cat /flux_minicluster/curve/curve.cert > /mnt/flux/config/curve/minicluster.cert.new) && mv /mnt/flux/config/curve/minicluster.cert.new /mnt/flux/config/curve/minicluster.cert || exit 1
-# The resource set: every rank as this node has it (cores, GPUs).
+# The resource set: every rank as this pod has it (its cores).
 flux R encode --hosts=lammps-[0-7] --local > /mnt/flux/config/etc/flux/system/R.new && mv /mnt/flux/config/etc/flux/system/R.new /mnt/flux/config/etc/flux/system/R || exit 1
 options='-Scron.directory=/mnt/flux/config/etc/flux/system/cron.d -Stbon.fanout=256 -Srundir=/mnt/flux/config/run/flux -Sstatedir=/mnt/flux/config/var/lib/flux -Slocal-uri=local:///mnt/flux/config/run/flux/local -Stbon.connect_timeout=5s -Sbroker.quorum=1 -Slog-stderr-level=6 -Slog-stderr-mode=local'
 if [ "$(cat /proc/sys/kernel/hostname)" = lammps-0 ]; then
