@@ -291,7 +291,7 @@ def main() -> None:
         "namespace": "lammps",
         "container": "lammps",
         "shell_command": f"""{in_rank0} '{flux} "$(command -v bash || echo sh)"'""",
-        "submit_command": f"{in_rank0} '{flux} flux submit --watch -N 8 hostname'",
+        "submit_command": f"{in_rank0} '{flux} flux submit --watch -N 8 -n 448 hostname'",
     }
     ready = budget.id
     pulumi.export("leadBrokerHost", ready.apply(lambda _: lead_broker["host"]))

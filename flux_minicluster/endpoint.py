@@ -54,7 +54,8 @@ def lead_broker(mc: MiniClusterSpec) -> LeadBroker:
         namespace=mc.namespace,
         container=container,
         shell_command=in_instance('"$(command -v bash || echo sh)"'),
-        submit_command=in_instance(f"flux submit --watch -N {mc.size} hostname"),
+        # The instance's shape: tasks across the brokers, as the stack's tasks say.
+        submit_command=in_instance(f"flux submit --watch {mc.task_flags} hostname"),
         # No terminal (-i, not -it), so it works in scripts and pipes; the
         # words after it are the flux command's: `... run -N8 -n448 lmp`.
         flux_command=f"kubectl exec -i -n {mc.namespace} -c {container} {pod} -- sh -c {shlex.quote(any_flux)} flux",

@@ -321,8 +321,14 @@ def test_lead_broker_shell_command_opens_a_shell_inside_the_instance() -> None:
 
 def test_lead_broker_submit_command_runs_hostname_on_every_broker() -> None:
     assert lead_broker(_spec().mini_cluster).submit_command == (
-        f"{_EXEC} sh -c '. /mnt/flux/flux-view.sh && flux proxy \"$fluxsocket\" flux submit --watch -N 4 hostname'"
+        f"{_EXEC} sh -c '. /mnt/flux/flux-view.sh && flux proxy \"$fluxsocket\" flux submit --watch -N 4 -n 4 hostname'"
     )
+
+
+@pytest.mark.parametrize(("tasks", "flags"), [(12, "-N 4 -n 12"), (2, "-n 2")])
+def test_the_submit_command_spans_the_stacks_tasks(tasks: int, flags: str) -> None:
+    command = lead_broker(_spec(tasks=tasks).mini_cluster).submit_command
+    assert f"flux submit --watch {flags} hostname'" in command
 
 
 def test_lead_broker_names_the_namespace_and_the_flux_container() -> None:

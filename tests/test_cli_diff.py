@@ -81,6 +81,12 @@ def edit(repo: Path, stack: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
+def scale(repo: Path, size: int) -> None:
+    """The lammps-cpu stack on ``size`` brokers, its tasks (56 cores each) with it."""
+    edit(repo, LAMMPS, "    size: 8\n", f"    size: {size}\n")
+    edit(repo, LAMMPS, "    tasks: 448\n", f"    tasks: {56 * size}\n")
+
+
 def run(capsys: pytest.CaptureFixture[str], *args: str, stdin: str = "") -> tuple[int, str, str]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("sys.stdin", io.StringIO(stdin))
@@ -104,7 +110,7 @@ def warnings(out: str) -> list[str]:
 
 
 def test_a_size_change_within_max_size_updates_only_the_size_patch(repo: Path, capsys) -> None:
-    edit(repo, LAMMPS, "    size: 8\n", "    size: 6\n")
+    scale(repo, 6)
     code, out, err = run(capsys, "lammps-cpu", "--against", "HEAD")
     assert (code, err) == (0, "")
     assert steps(out) == {
@@ -286,7 +292,7 @@ def test_a_new_encrypted_certificate_replaces_the_secret_and_the_brokers(repo: P
 def test_no_change_says_so_and_exit_code_tells_changes_apart(repo: Path, capsys) -> None:
     code, out, _ = run(capsys, "lammps-cpu", "--against", "HEAD", "--exit-code")
     assert code == 0 and "no changes; 8 unchanged" in out
-    edit(repo, LAMMPS, "    size: 8\n", "    size: 7\n")
+    scale(repo, 7)
     code, _, _ = run(capsys, "lammps-cpu", "--against", "HEAD", "--exit-code")
     assert code == 1
     code, _, _ = run(capsys, "lammps-cpu", "--against", "HEAD")
@@ -349,7 +355,7 @@ def test_an_invalid_stack_at_the_revision_is_reported_at_its_revision_and_line(r
 
 
 def test_the_work_tree_is_left_as_it_was(repo: Path, capsys) -> None:
-    edit(repo, LAMMPS, "    size: 8\n", "    size: 6\n")
+    scale(repo, 6)
     before = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True).stdout
     run(capsys, "lammps-cpu", "--against", "HEAD")
     after = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True).stdout
@@ -396,7 +402,7 @@ def test_with_the_operator_a_size_change_updates_the_minicluster_and_a_flux_opti
 ) -> None:
     edit(repo, LAMMPS, "    interactive: true\n", "    interactive: true\n    backend: operator\n")
     git(repo, "commit", "-q", "-am", "operator backend")
-    edit(repo, LAMMPS, "    size: 8\n", "    size: 6\n")
+    scale(repo, 6)
     code, out, err = run(capsys, "lammps-cpu", "--against", "HEAD", "--summary")
     assert (code, err) == (0, "")
     assert steps(out) == {"experiment-minicluster": ("update", "spec.size")}
@@ -413,7 +419,7 @@ def test_the_revision_is_read_from_the_stacks_repository_wherever_the_command_ru
 ) -> None:
     elsewhere = tmp_path_factory.mktemp("elsewhere")
     monkeypatch.chdir(elsewhere)  # outside any git repository
-    edit(repo, LAMMPS, "    size: 8\n", "    size: 6\n")
+    scale(repo, 6)
     code, out, err = run(capsys, str(repo / LAMMPS), "--against", "HEAD", "--summary")
     assert (code, err) == (0, "")
     assert steps(out)["experiment-size"][0] == "update"

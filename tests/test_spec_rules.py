@@ -217,3 +217,46 @@ def test_empty_defaults_are_not_shared_between_specs(cpu_config: dict[str, Any])
     assert second.mini_cluster.pod.node_selector == {}
     assert second.mini_cluster.job_labels == {}
     assert second.mini_cluster.pod.tolerations == []
+
+
+# c2d-standard-112 has 56 physical cores (two threads each); the fixture runs 4 brokers.
+def test_tasks_up_to_the_brokers_cores_are_taken(cpu_config: dict[str, Any]) -> None:
+    cpu_config["miniCluster"]["tasks"] = 4 * 56
+    assert load_spec(cpu_config).mini_cluster.effective_tasks == 224
+
+
+def test_tasks_beyond_the_brokers_cores_are_refused_with_the_numbers(cpu_config: dict[str, Any]) -> None:
+    cpu_config["miniCluster"]["tasks"] = 4 * 56 + 1
+    assert problems(cpu_config)["miniCluster.tasks"] == (
+        "225 tasks of 1 core(s) need 225 cores; 4 brokers on c2d-standard-112 give 224 (56 each); "
+        "lower tasks or add brokers"
+    )
+
+
+def test_cores_per_task_in_the_option_flags_count(cpu_config: dict[str, Any]) -> None:
+    cpu_config["miniCluster"].update(tasks=57, flux={"optionFlags": "-c 4 -o cpu-affinity=per-task"})
+    assert "57 tasks of 4 core(s) need 228 cores" in problems(cpu_config)["miniCluster.tasks"]
+    cpu_config["miniCluster"]["flux"]["optionFlags"] = "--cores-per-task=4"
+    assert "228 cores" in problems(cpu_config)["miniCluster.tasks"]
+    cpu_config["miniCluster"]["tasks"] = 56
+    assert load_spec(cpu_config).mini_cluster.tasks == 56
+
+
+def test_exclusive_cpus_of_the_flux_container_bound_the_tasks(cpu_config: dict[str, Any]) -> None:
+    # The static CPU manager (the pool's default) gives a container with a whole-CPU limit those CPUs alone.
+    cpu_config["miniCluster"]["containers"][0]["resources"] = {"limits": {"cpu": "16", "memory": "32Gi"}}
+    cpu_config["miniCluster"]["tasks"] = 65
+    assert problems(cpu_config)["miniCluster.tasks"] == (
+        "65 tasks of 1 core(s) need 65 cores; 4 brokers on c2d-standard-112 (the Flux container's 16 exclusive "
+        "CPUs) give 64 (16 each); lower tasks or add brokers"
+    )
+
+
+def test_gpus_per_task_beyond_the_brokers_gpus_are_refused(cpu_config: dict[str, Any]) -> None:
+    cpu_config["nodePool"].update(machineType="a3-highgpu-8g", placementPolicyName="a3")
+    cpu_config["miniCluster"].update(tasks=33, flux={"optionFlags": "-g 1"})
+    assert problems(cpu_config)["miniCluster.tasks"] == (
+        "33 tasks of 1 GPU(s) need 33 GPUs; 4 brokers give 32 (8 each); lower tasks or the GPUs per task"
+    )
+    cpu_config["miniCluster"]["tasks"] = 32
+    assert load_spec(cpu_config).mini_cluster.tasks == 32

@@ -245,6 +245,11 @@ class MachineType:
     def default_boot_disk_type(self) -> str:
         return disks.default_boot_disk_type(self.series)
 
+    @property
+    def cores(self) -> int:
+        """Physical cores: what Flux counts (hwloc cores), whatever the threads per core."""
+        return self.vcpus // self.native_threads_per_core
+
     def node_cpus(self, threads_per_core: int | None) -> int:
         """CPUs the node's kubelet sees: turning SMT off halves a two-thread machine."""
         if threads_per_core is None or threads_per_core >= self.native_threads_per_core:

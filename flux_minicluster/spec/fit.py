@@ -12,6 +12,7 @@ non overcommitable resources" and "must be equal to ... limit").
 from __future__ import annotations
 
 import math
+import re
 from fractions import Fraction
 
 from ..broker import fluxfacts
@@ -128,6 +129,8 @@ def pool_fit_problems(pool: NodePoolSpec, mc: MiniClusterSpec) -> Broken:
             )
         )
     broken += _gpu_problems(pool, mc, pods_per_node)
+    if not broken:
+        broken += _task_problems(pool, mc)
     return broken
 
 
@@ -199,4 +202,53 @@ def _gpu_problems(pool: NodePoolSpec, mc: MiniClusterSpec, pods_per_node: int) -
                 f"{pods_per_node} brokers per node ask {total * pods_per_node} {resource}; a node offers {pool.gpus_per_node_for_pods}",
             )
         )
+    return broken
+
+
+#: ``flux submit``'s per-task counts among the user's flags: ``-c 4``, ``-c4``, ``--cores-per-task=4``.
+_CORES_PER_TASK = re.compile(r"(?:^|\s)(?:-c\s*|--cores-per-task[=\s])(\d+)")
+_GPUS_PER_TASK = re.compile(r"(?:^|\s)(?:-g\s*|--gpus-per-task[=\s])(\d+)")
+
+
+def _per_task(option_flags: str | None, pattern: re.Pattern[str]) -> int | None:
+    found = pattern.search(option_flags or "")
+    return int(found.group(1)) if found else None
+
+
+def _task_problems(pool: NodePoolSpec, mc: MiniClusterSpec) -> Broken:
+    """``tasks`` (one core each, or the flags' count) must fit the cores, and GPUs, that
+    Flux finds on the brokers: the node's physical cores, or the Flux container's
+    exclusive CPUs under the static CPU manager."""
+    machine = pool.machine
+    tasks = mc.effective_tasks
+    cores = machine.cores
+    smt = pool.threads_per_core if pool.sets_threads_per_core else machine.native_threads_per_core
+    limit = mc.flux_container.resources.limits.get("cpu")
+    where = f"{mc.size} brokers on {pool.machine_type}"
+    if pool.cpu_manager_policy == "static" and limit is not None and quantity_value(limit).denominator == 1:
+        # Exclusive CPUs: whole cores when SMT is on, so the cores are the CPUs over the threads.
+        cores = max(1, int(quantity_value(limit)) // (smt or 1))
+        where += f" (the Flux container's {limit} exclusive CPUs)"
+    broken: Broken = []
+    per_task = _per_task(mc.flux.option_flags, _CORES_PER_TASK) or 1
+    if tasks * per_task > mc.size * cores:
+        broken.append(
+            (
+                ("miniCluster", "tasks"),
+                f"{tasks} tasks of {per_task} core(s) need {tasks * per_task} cores; {where} give "
+                f"{mc.size * cores} ({cores} each); lower tasks or add brokers",
+            )
+        )
+    gpus_per_task = _per_task(mc.flux.option_flags, _GPUS_PER_TASK)
+    if gpus_per_task is not None:
+        limit = mc.flux_container.resources.limits.get(fluxfacts.GPU_RESOURCE, pool.default_gpu_limit)
+        gpus = int(limit) if str(limit).isdigit() else 0
+        if tasks * gpus_per_task > mc.size * gpus:
+            broken.append(
+                (
+                    ("miniCluster", "tasks"),
+                    f"{tasks} tasks of {gpus_per_task} GPU(s) need {tasks * gpus_per_task} GPUs; {mc.size} brokers "
+                    f"give {mc.size * gpus} ({gpus} each); lower tasks or the GPUs per task",
+                )
+            )
     return broken

@@ -285,8 +285,15 @@ class MiniClusterSpec(SpecModel):
 
     @property
     def effective_tasks(self) -> int:
-        """Tasks of the command: ``tasks``, or one per broker."""
+        """Tasks of the command (or of the exported submit command): ``tasks``, or one per broker."""
         return self.tasks or self.size
+
+    @property
+    def task_flags(self) -> str:
+        """``flux submit``'s node and task counts for ``tasks`` across the brokers, as the
+        operator computes them: every broker gets a task unless there are fewer tasks."""
+        tasks = self.effective_tasks
+        return f"-N {self.size} -n {tasks}" if tasks >= self.size else f"-n {tasks}"
 
     @property
     def flux_container_index(self) -> int | None:

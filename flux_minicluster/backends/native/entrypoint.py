@@ -64,9 +64,8 @@ def broker_options(mc: MiniClusterSpec) -> list[str]:
 
 
 def submit_flags(mc: MiniClusterSpec) -> str:
-    """``flux submit`` node and task counts for the command, as the operator computes them."""
-    tasks = mc.effective_tasks
-    flags = f"-N {mc.size} -n {tasks}" if tasks >= mc.size else f"-n {tasks}"
+    """``flux submit`` flags of the command: its task counts, then the user's options."""
+    flags = mc.task_flags
     if mc.flux.option_flags:
         flags += f" {mc.flux.option_flags}"
     return flags
