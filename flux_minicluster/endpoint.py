@@ -22,6 +22,7 @@ class LeadBroker:
     shell_command: str
     submit_command: str
     flux_command: str
+    flux_uri: str
 
 
 def lead_broker(mc: MiniClusterSpec) -> LeadBroker:
@@ -59,4 +60,6 @@ def lead_broker(mc: MiniClusterSpec) -> LeadBroker:
         # No terminal (-i, not -it), so it works in scripts and pipes; the
         # words after it are the flux command's: `... run -N8 -n448 lmp`.
         flux_command=f"kubectl exec -i -n {mc.namespace} -c {container} {pod} -- sh -c {shlex.quote(any_flux)} flux",
+        # For flux-core on your machine: FLUX_SSH=flux-minicluster-ssh (cli/ssh.py) reaches it through kubectl.
+        flux_uri=f"ssh://{container}@{mc.name}.{mc.namespace}{fluxfacts.LOCAL_URI.removeprefix('local://')}",
     )

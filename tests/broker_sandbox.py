@@ -441,6 +441,15 @@ class Sandbox:
 
         A command still running after ``timeout`` seconds (stretched on a loaded
         machine) is killed and reported as failed, with exit status 124."""
+        argv = self.exec_argv(index, ["/bin/sh", "-c", command])
+        try:
+            return subprocess.run(argv, capture_output=True, text=True, timeout=timeout * load_stretch(), check=False)
+        except subprocess.TimeoutExpired as late:
+            return subprocess.CompletedProcess(argv, 124, _text(late.stdout), _text(late.stderr))
+
+    def exec_argv(self, index: int, words: list[str]) -> list[str]:
+        """The host command that runs ``words`` in pod ``index``'s broker container:
+        its namespaces, root, CPU, user and environment, as ``kubectl exec`` does."""
         pid = self._broker_shell_pid(index)
         environment = [f"{k}={v}" for k, v in self._environment().items()]
         argv = ["nsenter", f"--target={pid}", "--uts", "--mount", "--net", "--root", "--wd"]
@@ -448,11 +457,7 @@ class Sandbox:
         user, group, groups = self._user()
         if user is not None:
             argv += ["setpriv", f"--reuid={user}", f"--regid={group}", f"--groups={groups}"]
-        argv += ["/usr/bin/env", "-i", *environment, "/bin/sh", "-c", command]
-        try:
-            return subprocess.run(argv, capture_output=True, text=True, timeout=timeout * load_stretch(), check=False)
-        except subprocess.TimeoutExpired as late:
-            return subprocess.CompletedProcess(argv, 124, _text(late.stdout), _text(late.stderr))
+        return [*argv, "/usr/bin/env", "-i", *environment, *words]
 
     def ready(self, index: int) -> bool:
         """The pod's readiness probe, as the kubelet runs it (a probe past its timeout fails)."""

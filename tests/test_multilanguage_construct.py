@@ -72,6 +72,7 @@ def test_construct_registers_what_the_python_program_registers(provider: FluxMin
         "shellCommand": lead_broker["shell_command"],
         "submitCommand": lead_broker["submit_command"],
         "fluxCommand": lead_broker["flux_command"],
+        "fluxUri": lead_broker["flux_uri"],
     }
     assert state["nodePoolName"] == "lammps-pool"
 

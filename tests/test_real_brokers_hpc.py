@@ -11,17 +11,20 @@ Debian's, built on Open MPI.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shlex
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from broker_sandbox import Sandbox, in_pod, real_brokers, sandbox_for
+from broker_sandbox import Sandbox, in_pod, load_stretch, real_brokers, sandbox_for
 
 from flux_minicluster import load_spec
 from flux_minicluster.endpoint import lead_broker
@@ -147,3 +150,80 @@ def test_a_shared_gpu_is_one_gpu_to_flux(app: Path) -> None:
         assert flux(spec, box, "run", "-N2", "-g", "1", "printenv", "CUDA_VISIBLE_DEVICES").stdout.split() == ["0"] * 2
         refused = flux(spec, box, "run", "-N1", "-g", "2", "true", check=False)
         assert refused.returncode != 0 and "unsatisfiable" in refused.stderr
+
+
+#: A stand-in for kubectl with the two requests the ssh shim makes: which pod is
+#: the lead broker (by label), and ``exec -i`` into its container. It answers
+#: only for the lead pod of the sandbox, and runs exec in that pod's namespaces.
+STAND_IN_KUBECTL = """#!{python}
+import json, os, sys
+pod, namespace, container, selector, enter, calls = json.loads({facts!r})
+words = sys.argv[1:]
+with open(calls, "a") as log:
+    log.write(json.dumps(words) + "\\n")
+if words[:2] == ["get", "pod"]:
+    if words[2:] == ["-n", namespace, "-l", selector, "-o", "name"]:
+        print("pod/" + pod)
+    else:
+        print("No resources found in " + words[3] + " namespace.", file=sys.stderr)
+    sys.exit(0)
+if words[:6] == ["exec", "-i", "-n", namespace, "-c", container] and words[6:8] == ["pod/" + pod, "--"]:
+    os.execvp(enter[0], enter + words[8:])
+print("error: the stand-in kubectl does not know " + " ".join(words), file=sys.stderr)
+sys.exit(1)
+"""
+
+
+def stand_in_kubectl(folder: Path, spec: ExperimentSpec, box: Sandbox) -> Path:
+    mc = spec.mini_cluster
+    lead = lead_broker(mc)
+    facts = [f"{mc.name}-0-x7k2p", mc.namespace, lead.container, lead.selector, box.exec_argv(0, []), ""]
+    facts[-1] = str(folder / "kubectl-calls")
+    script = folder / "kubectl"
+    script.write_text(STAND_IN_KUBECTL.format(python=sys.executable, facts=json.dumps(facts)))
+    script.chmod(0o755)
+    return script
+
+
+def from_a_laptop(kubectl: Path, *words: str, uri: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run host flux-core's ``words`` with the ssh connector through the shim, as a laptop does."""
+    assert PREFIX is not None
+    shim = Path(sys.executable).parent / "flux-minicluster-ssh"
+    assert shim.exists(), "the package's console scripts are installed next to this Python"
+    environment = {"PATH": os.environ["PATH"], "HOME": str(kubectl.parent), "TMPDIR": str(kubectl.parent)}
+    environment |= {"FLUX_SSH": str(shim), "KUBECTL": str(kubectl)}
+    if uri is not None:
+        environment["FLUX_URI"] = uri
+    flux_bin = str(PREFIX / "bin" / "flux")
+    return subprocess.run(
+        [flux_bin, *words], env=environment, capture_output=True, text=True, timeout=120 * load_stretch(), check=False
+    )
+
+
+def test_a_laptop_submits_through_kubectl_with_the_exported_uri(app: Path, tmp_path: Path) -> None:
+    spec = experiment(2, headlessName="ranks", containers=[{"image": "app", "name": "lmp"}])
+    uri = lead_broker(spec.mini_cluster).flux_uri
+    with formed(spec, app) as box:
+        kubectl = stand_in_kubectl(tmp_path, spec, box)
+        proxied = from_a_laptop(kubectl, "proxy", uri, "flux", "run", "-N2", "hostname")
+        assert proxied.returncode == 0, proxied.stderr + box.logs()
+        assert sorted(proxied.stdout.split()) == ["hpc-0", "hpc-1"]
+        # Any flux command takes the URI too: an MPI job across every rank, then its record.
+        mpi = from_a_laptop(kubectl, "run", "-N2", "-n2", "/opt/app/hello-mpich", uri=uri)
+        assert sorted(mpi.stdout.splitlines()) == ["rank 0 of 2 on hpc-0 sum 1", "rank 1 of 2 on hpc-1 sum 1"], (
+            mpi.stderr
+        )
+        jobs = from_a_laptop(kubectl, "jobs", "-a", "-no", "{status}", uri=uri)
+        assert jobs.stdout.split() == ["COMPLETED", "COMPLETED"], jobs.stderr
+    calls = [json.loads(line) for line in (tmp_path / "kubectl-calls").read_text().splitlines()]
+    assert {call[0] for call in calls} == {"get", "exec"}, "only kubectl reached the instance"
+
+
+def test_a_uri_naming_no_instance_fails_with_the_reason(app: Path, tmp_path: Path) -> None:
+    spec = experiment(2)
+    with formed(spec, app) as box:
+        kubectl = stand_in_kubectl(tmp_path, spec, box)
+        wrong = lead_broker(spec.mini_cluster).flux_uri.replace("@hpc.hpc/", "@hpc.elsewhere/")
+        failed = from_a_laptop(kubectl, "jobs", uri=wrong)
+        assert failed.returncode != 0
+        assert "no lead broker of elsewhere/hpc" in failed.stderr

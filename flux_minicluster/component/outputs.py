@@ -34,6 +34,8 @@ class LeadBrokerEndpoint(TypedDict):
     """A kubectl command that submits a test job to the instance."""
     flux_command: str
     """A kubectl command that runs the flux command written after it in the instance (flux run, flux jobs, ...)."""
+    flux_uri: str
+    """The instance for flux-core on your machine: FLUX_SSH=flux-minicluster-ssh flux proxy FLUX_URI."""
 
 
 def lead_broker_endpoint(broker: LeadBroker) -> LeadBrokerEndpoint:
@@ -48,6 +50,7 @@ def lead_broker_endpoint(broker: LeadBroker) -> LeadBrokerEndpoint:
         shell_command=broker.shell_command,
         submit_command=broker.submit_command,
         flux_command=broker.flux_command,
+        flux_uri=broker.flux_uri,
     )
 
 

@@ -73,6 +73,7 @@ def run() -> None:
     pulumi.export("leadBroker", cluster.lead_broker.apply(camel_case_keys))
     pulumi.export("submitCommand", cluster.submit_command)
     pulumi.export("fluxCommand", cluster.lead_broker.apply(lambda broker: broker["flux_command"]))
+    pulumi.export("fluxUri", cluster.lead_broker.apply(lambda broker: broker["flux_uri"]))
     pulumi.export("namespace", cluster.namespace)
     pulumi.export("miniClusterName", cluster.minicluster_name)
     pulumi.export("nodePoolName", cluster.node_pool_name)
