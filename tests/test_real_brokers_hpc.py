@@ -11,6 +11,7 @@ Debian's, built on Open MPI.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -227,3 +228,16 @@ def test_a_uri_naming_no_instance_fails_with_the_reason(app: Path, tmp_path: Pat
         failed = from_a_laptop(kubectl, "jobs", uri=wrong)
         assert failed.returncode != 0
         assert "no lead broker of elsewhere/hpc" in failed.stderr
+
+
+def test_the_launch_bench_runs_lammps_both_ways_across_every_broker() -> None:
+    """bench/mpi_launch.py's two launches, once: flux run, and mpirun with an rsh agent into each pod."""
+    assert PREFIX is not None
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    import mpi_launch
+
+    settings = argparse.Namespace(size=2, rounds=1, x=1, y=1, steps=20)
+    results = mpi_launch.measure(settings, PREFIX)
+    # Each way ran LAMMPS on 2 MPI processes (timed() refuses another count) and took time.
+    assert {name: len(rows) for name, rows in results.items()} == {"flux run": 1, "mpirun": 1}
+    assert all(wall > loop > 0 for rows in results.values() for wall, loop in rows)
