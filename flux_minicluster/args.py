@@ -113,6 +113,8 @@ class NodePool(TypedDict):
     """Nodes down at once during an upgrade; defaults to 1 for compact or reserved pools, else 0."""
     service_account: NotRequired[pulumi.Input[str]]
     """Service account of the nodes; the Compute Engine default account when left out."""
+    workload_identity: NotRequired[pulumi.Input[bool]]
+    """Run GKE's metadata server on the nodes, so pods act as their Kubernetes service account (Workload Identity); on when a data volume is a bucket, else the cluster's default."""
 
 
 class Resources(TypedDict):
@@ -131,6 +133,8 @@ class Volume(TypedDict):
     """Where it is mounted in the container."""
     read_only: NotRequired[pulumi.Input[bool]]
     """Mount it read-only."""
+    data_volume: NotRequired[pulumi.Input[str]]
+    """One of dataVolumes, whatever its kind (claim or bucket)."""
     claim_name: NotRequired[pulumi.Input[str]]
     """A claim: one of dataVolumes, or one that exists."""
     secret_name: NotRequired[pulumi.Input[str]]
@@ -240,19 +244,38 @@ class PodOptions(TypedDict):
     """Group ID the containers run as; runAsUser's ID when left out."""
     fs_group: NotRequired[pulumi.Input[int]]
     """Group that owns the pod's volumes; runAsGroup when left out."""
+    termination_grace_period_seconds: NotRequired[pulumi.Input[int]]
+    """How long a stopped pod's processes get to finish; 120 when a bucket is mounted (time to upload files still open), else Kubernetes' 30."""
+
+
+class Bucket(TypedDict):
+    """A Cloud Storage bucket, mounted in every pod by GKE's Cloud Storage FUSE CSI driver."""
+
+    name: pulumi.Input[str]
+    """The bucket's name (globally unique), as in gs://NAME."""
+    create: NotRequired[pulumi.Input[bool]]
+    """Create the bucket; false mounts one that exists."""
+    location: NotRequired[pulumi.Input[str]]
+    """Where a created bucket is (US-CENTRAL1, US, ...); the node pool's region when left out."""
+    project: NotRequired[pulumi.Input[str]]
+    """Project a created bucket belongs to; the node pool's cluster's project when left out."""
+    mount_options: NotRequired[pulumi.Input[list[str]]]
+    """More gcsfuse mount options, for example implicit-dirs or only-dir=results."""
 
 
 class DataVolume(TypedDict):
-    """A PersistentVolumeClaim created with the MiniCluster, for results and inputs."""
+    """Storage created with the MiniCluster, for results and inputs: a claim, or a bucket."""
 
-    size: pulumi.Input[str]
-    """Requested capacity, for example 100Gi (Filestore needs at least 1Ti)."""
+    size: NotRequired[pulumi.Input[str]]
+    """A claim's capacity, for example 100Gi (Filestore needs at least 1Ti)."""
     storage_class_name: NotRequired[pulumi.Input[str]]
     """StorageClass; the cluster's default when left out (standard-rwx for Filestore on GKE)."""
     access_mode: NotRequired[pulumi.Input[str]]
     """ReadWriteMany lets brokers on every node share it."""
+    bucket: NotRequired[pulumi.Input[Bucket]]
+    """A Cloud Storage bucket instead of a claim (GKE)."""
     keep: NotRequired[pulumi.Input[bool]]
-    """Keep the claim and its data when the stack is destroyed."""
+    """Keep it and its data when the stack is destroyed; by default a claim goes and a bucket the stack created stays."""
 
 
 class MiniCluster(TypedDict):

@@ -1,7 +1,7 @@
 """Every Kubernetes object of one MiniCluster, as plain dicts, in creation order.
 
 Both backends share the Namespace, the certificate Secret and the data volume
-claims; the ``native`` backend adds a ConfigMap, a headless Service, an
+claims (and, for buckets, the brokers' service account); the ``native`` backend adds a ConfigMap, a headless Service, an
 Indexed Job, its size patch and a disruption budget, the ``operator`` backend
 one MiniCluster object. The certificate text is passed in and only ever
 placed in the Secret: it may be a plain string (offline render) or a Pulumi
@@ -42,6 +42,7 @@ MANAGED_BY = "flux-minicluster"
 
 #: Roles of the objects, in the order they are created.
 NAMESPACE = "namespace"
+SERVICE_ACCOUNT = "service-account"
 CERTIFICATE = "certificate"
 DATA_VOLUME = "data-volume"
 CONFIG = "config"
@@ -57,6 +58,7 @@ PATCH_ROLES = frozenset({SIZE})
 
 #: Resource name suffixes of the objects others refer to.
 CERTIFICATE_SUFFIX = "curve-cert"
+SERVICE_ACCOUNT_SUFFIX = "service-account"
 CONFIG_SUFFIX = "flux-config"
 NODE_POOL_SUFFIX = "node-pool"
 
@@ -126,14 +128,17 @@ def kubernetes_objects(
     mc = spec.mini_cluster
     labels = _labels(mc)
     # Deleting a namespace deletes every claim in it, so a kept claim keeps
-    # its namespace too.
-    keep_namespace = any(volume.keep for volume in mc.data_volumes.values())
+    # its namespace too (a bucket is outside it).
+    claims = {name: volume for name, volume in sorted(mc.data_volumes.items()) if volume.bucket is None}
+    keep_namespace = any(volume.kept for volume in claims.values())
     secret_name = certificate_secret_name(mc)
     yield KubernetesObject(NAMESPACE, "namespace", namespace_object(mc, labels), retain_on_delete=keep_namespace)
+    if mc.buckets and mc.pod.service_account_name is None:
+        yield KubernetesObject(SERVICE_ACCOUNT, SERVICE_ACCOUNT_SUFFIX, broker_service_account(mc, labels))
     yield KubernetesObject(CERTIFICATE, CERTIFICATE_SUFFIX, certificate_secret(mc, certificate, labels))
-    for name, volume in sorted(mc.data_volumes.items()):
+    for name, volume in claims.items():
         body = data_volume_claim(mc, name, volume, labels)
-        yield KubernetesObject(DATA_VOLUME, data_volume_suffix(name), body, volume.keep)
+        yield KubernetesObject(DATA_VOLUME, data_volume_suffix(name), body, volume.kept)
     config_text = effective_broker_config(mc)
     if mc.backend == "operator":
         body = minicluster_object(spec, labels=labels, broker_config=config_text, secret_name=secret_name)
@@ -160,7 +165,11 @@ def instance_identity(spec: ExperimentSpec, job: dict[str, Any], uid_of: UidOf) 
     identity: dict[str, Any] = {
         "job": job_digest(job),
         "certificate": uid_of(CERTIFICATE_SUFFIX),
-        "dataVolumes": {name: uid_of(data_volume_suffix(name)) for name in sorted(spec.mini_cluster.data_volumes)},
+        "dataVolumes": {
+            name: uid_of(data_volume_suffix(name))
+            for name, volume in sorted(spec.mini_cluster.data_volumes.items())
+            if volume.bucket is None
+        },
     }
     if spec.node_pool is not None:
         identity["nodePool"] = uid_of(NODE_POOL_SUFFIX)
@@ -176,6 +185,18 @@ def _labels(mc: MiniClusterSpec) -> dict[str, str]:
 
 def namespace_object(mc: MiniClusterSpec, labels: dict[str, str]) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": mc.namespace, "labels": labels}}
+
+
+def broker_service_account(mc: MiniClusterSpec, labels: dict[str, str]) -> dict[str, Any]:
+    """The Kubernetes service account the brokers run as: the identity a bucket's IAM grant names."""
+    return {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": {"name": mc.broker_service_account, "namespace": mc.namespace, "labels": labels},
+        # Nothing in the pods calls the Kubernetes API; the Cloud Storage FUSE
+        # driver gets the account's tokens for the bucket on its own.
+        "automountServiceAccountToken": False,
+    }
 
 
 def certificate_secret(mc: MiniClusterSpec, certificate: Any, labels: dict[str, str]) -> dict[str, Any]:

@@ -41,12 +41,15 @@ from .kubernetes_objects import (
     MINICLUSTER,
     NAMESPACE,
     SERVICE,
+    SERVICE_ACCOUNT,
     SIZE,
 )
 
 #: Roles of the resources outside the MiniCluster's namespace.
 NODE_POOL = "node-pool"
 OPERATOR = "operator"
+BUCKET = "bucket"
+BUCKET_ACCESS = "bucket-access"
 
 #: Every Kubernetes object is replaced when its name or namespace changes.
 _NAMED = ("metadata.name", "metadata.namespace")
@@ -159,6 +162,14 @@ NODE_POOL_RECREATES_NODES: tuple[str, ...] = (
     "network_config",
 )
 
+#: Bucket arguments that make pulumi-gcp create a new bucket (``ForceNew`` in
+#: terraform-provider-google-beta ``resource_storage_bucket.go``): a bucket
+#: keeps its name, location and project for life.
+BUCKET_REPLACES: tuple[str, ...] = ("name", "location", "project")
+#: An IAM member is all identity: any change is a new grant
+#: (``resource_iam_member.go``: every field ``ForceNew``).
+BUCKET_ACCESS_REPLACES: tuple[str, ...] = ("bucket", "role", "member", "condition")
+
 #: Every role, with the reason for each choice.
 LIFECYCLE: dict[str, Lifecycle] = {
     # Deleting a node pool evicts every pod on it: the brokers go with it.
@@ -168,6 +179,15 @@ LIFECYCLE: dict[str, Lifecycle] = {
         restarts_instance=True,
     ),
     NAMESPACE: Lifecycle(),
+    # A bucket outlives the stack unless keep: false (then force_destroy
+    # deletes its objects with it); a new one for a new name or location.
+    BUCKET: Lifecycle(provider_replaces=BUCKET_REPLACES),
+    # The grant goes with its bucket: a new bucket (which starts with no
+    # grants) gets a new one, as does a new role or service account. The old grant goes first: one for the same
+    # member and role is the same binding, and deleting it after creating
+    # the new one would take the access away.
+    BUCKET_ACCESS: Lifecycle(provider_replaces=BUCKET_ACCESS_REPLACES, replace_with=(BUCKET,), depends_on=(BUCKET,)),
+    SERVICE_ACCOUNT: Lifecycle(provider_replaces=kubernetes_replaces("ServiceAccount"), depends_on=(NAMESPACE,)),
     # Immutable: a new certificate is a new Secret, even on a provider told
     # that Secrets are mutable (enableSecretMutable).
     CERTIFICATE: Lifecycle(
@@ -197,7 +217,8 @@ LIFECYCLE: dict[str, Lifecycle] = {
         replace_on_changes=("spec", "metadata"),
         ignore_changes=("spec.parallelism", "spec.completions", "spec.suspend"),
         replace_with=(CONFIG,),
-        depends_on=(NAMESPACE, CONFIG, SERVICE, NODE_POOL),
+        # Its pods mount buckets as the service account once access is granted.
+        depends_on=(NAMESPACE, CONFIG, SERVICE, NODE_POOL, SERVICE_ACCOUNT, BUCKET_ACCESS),
         restarts_instance=True,
     ),
     # Re-applied with a new Job. Kept on delete: taking it away would hand

@@ -11,6 +11,8 @@ from typing import Any
 COMPONENT_TYPE = "flux-minicluster:index:FluxMiniCluster"
 OPERATOR_COMPONENT_TYPE = "flux-minicluster:index:FluxOperator"
 NODE_POOL_TYPE = "gcp:container/nodePool:NodePool"
+BUCKET_TYPE = "gcp:storage/bucket:Bucket"
+BUCKET_ACCESS_TYPE = "gcp:storage/bucketIAMMember:BucketIAMMember"
 
 #: The name the stack program gives its component: fixed, so that editing the
 #: experiment (even renaming the MiniCluster) never changes a resource's URN.
@@ -23,6 +25,14 @@ def child(name: str, suffix: str) -> str:
 
 def node_pool(name: str) -> str:
     return child(name, "node-pool")
+
+
+def bucket(name: str, volume: str) -> str:
+    return child(name, f"bucket-{volume}")
+
+
+def bucket_access(name: str, volume: str) -> str:
+    return child(name, f"bucket-{volume}-access")
 
 
 def operator(name: str) -> str:

@@ -58,13 +58,21 @@ class Registered:
 
 @dataclass
 class RecordingMocks(pulumi.runtime.Mocks):
-    """Returns computed outputs (RandomBytes, getCluster) and records inputs."""
+    """Returns computed outputs (RandomBytes, getCluster, getProject) and records inputs and invokes."""
 
     resources: list[Registered] = field(default_factory=list)
     #: What components asked to wait for (their instance coming up), in order.
     waits: list[Any] = field(default_factory=list)
     #: The kubeconfigs of the clusters whose version components checked.
     checks: list[str] = field(default_factory=list)
+    #: What getCluster says of the cluster: its Workload Identity pool (None:
+    #: off) and whether the Cloud Storage FUSE driver is on.
+    workload_pool: str | None = "mock-project.svc.id.goog"
+    fuse_driver: bool = True
+    #: What getProject says: the project's number.
+    project_number: str = "123456789012"
+    #: The invokes programs made, by token, with their arguments.
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         outputs = dict(args.inputs)
@@ -82,13 +90,19 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return f"{args.name}-id", outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        self.calls.append((args.token, dict(args.args)))
         if args.token == "gcp:container/getCluster:getCluster":
             cluster = {
                 "name": args.args["name"],
                 "endpoint": "203.0.113.10",
                 "masterAuths": [{"clusterCaCertificate": "Q0EtREFUQQ=="}],
+                "workloadIdentityConfigs": [{"workloadPool": self.workload_pool}] if self.workload_pool else [],
+                "addonsConfigs": [{"gcsFuseCsiDriverConfigs": [{"enabled": self.fuse_driver}]}],
             }
             return cluster, []
+        if args.token == "gcp:organizations/getProject:getProject":
+            project = args.args.get("projectId") or "mock-project"
+            return {"number": self.project_number, "projectId": project, "id": f"projects/{project}"}, []
         return {}, []
 
     def by_type(self, typ: str) -> list[Registered]:
@@ -116,6 +130,7 @@ def run_under_mocks(
     preview: bool = False,
     waiter: Callable[[Any, Callable[[str], None]], str] | None = None,
     checker: Callable[[str], str] | None = None,
+    mocks: RecordingMocks | None = None,
 ) -> tuple[RecordingMocks, Any]:
     """Run ``program`` in a fresh mock engine; returns the mocks and what it returned,
     with every Output in that value resolved. ``secret_keys`` names the config
@@ -127,11 +142,13 @@ def run_under_mocks(
     example to raise ``BringUpError``. A component that checks its cluster's
     Kubernetes version first records the kubeconfig in ``mocks.checks`` and
     takes the cluster as recent; ``checker`` decides instead. ``preview`` runs
-    as ``pulumi preview``: nothing is checked or waited for."""
+    as ``pulumi preview``: nothing is checked or waited for. ``mocks``: fresh
+    ``RecordingMocks`` that describe the cloud otherwise (a cluster without
+    Workload Identity, say)."""
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    mocks = RecordingMocks()
-    pulumi.runtime.set_mocks(mocks, project=project, stack="test", preview=preview)
+    recording = mocks if mocks is not None else RecordingMocks()
+    pulumi.runtime.set_mocks(recording, project=project, stack="test", preview=preview)
     pulumi.runtime.set_all_config(
         {key: value if isinstance(value, str) else json.dumps(value) for key, value in (config or {}).items()},
         list(secret_keys or []),
@@ -151,11 +168,11 @@ def run_under_mocks(
         recent and the instance as up (unless ``waiter`` says otherwise)."""
 
         def check(self, kubeconfig: str) -> str:
-            mocks.checks.append(kubeconfig)
+            recording.checks.append(kubeconfig)
             return checker(kubeconfig) if checker is not None else "1.33"
 
         def wait(self, request: Any, report: Callable[[str], None]) -> str:
-            mocks.waits.append(request)
+            recording.waits.append(request)
             if waiter is not None:
                 return waiter(request, report)
             report("under the mock engine: not watched")
@@ -168,4 +185,4 @@ def run_under_mocks(
         pulumi.runtime.set_all_config({}, [])
         loop.close()
         asyncio.set_event_loop(None)
-    return mocks, result.get("resolved")
+    return recording, result.get("resolved")

@@ -39,6 +39,7 @@ def expectation(fields: dict[str, Any]) -> Expectation:
         waits_for_jobs=fields["waitsForJobs"],
         min_size=fields.get("minSize", 1),
         kueue_queue=fields.get("kueueQueue"),
+        mounts_buckets=fields.get("mountsBuckets", False),
     )
 
 

@@ -55,6 +55,10 @@ def test_a_size_change_within_max_size_replaces_nothing(stack: Path, backend: st
     before = spec.model_copy(update={"mini_cluster": mc.model_copy(update={"backend": backend})})
     after = before.model_copy(update={"mini_cluster": before.mini_cluster.model_copy(update={"size": smaller})})
     changes = object_changes(before, after)
+    if backend == "native" and not mc.waits_for_jobs:
+        # The command's task counts change with the size: it runs again (README's update table).
+        assert 'data["entrypoint.sh"]' in replaced_by(CONFIG, changes[CONFIG + "flux-config"])
+        return
     for key, paths in changes.items():
         assert replaced_by(role_of(key), paths) == [], (key, paths)
     if backend == "native":

@@ -172,6 +172,7 @@ def test_every_output_is_described_and_the_lead_broker_is_typed(schema: dict[str
         "miniclusterName",
         "nodePoolName",
         "certificate",
+        "buckets",
     }
     assert all(prop.get("description") for prop in outputs.values())
     assert shape(outputs["leadBroker"]) == "LeadBrokerEndpoint"
@@ -180,6 +181,7 @@ def test_every_output_is_described_and_the_lead_broker_is_typed(schema: dict[str
     assert set(endpoint) == camel
     assert all(prop.get("description") for prop in endpoint.values())
     assert shape(endpoint["port"]) == "integer"
+    assert outputs["buckets"]["additionalProperties"]["type"] == "string"
     # Absent without a node pool, so not required.
     assert "nodePoolName" not in component(schema)["required"]
 

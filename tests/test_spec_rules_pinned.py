@@ -525,7 +525,7 @@ def test_the_last_brokers_hostname_may_be_63_characters_but_not_64() -> None:
 def test_a_volume_without_a_source_is_refused() -> None:
     containers = [{"image": "app:1", "volumes": {"data": {"path": "/data"}}}]
     assert _problems(_cpu(mini_cluster={"containers": containers})) == [
-        "miniCluster.containers[0].volumes.data: needs exactly one of claimName, secretName, configMapName, emptyDir"
+        "miniCluster.containers[0].volumes.data: needs exactly one of dataVolume, claimName, secretName, configMapName, emptyDir"
     ]
 
 

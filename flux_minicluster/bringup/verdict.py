@@ -35,6 +35,9 @@ CREATE_CONTAINER_GRACE = 60.0
 UNSCHEDULABLE_GRACE = 90.0
 NO_SCALE_UP_GRACE = 30.0
 MOUNT_GRACE = 120.0
+#: A bucket's mount waits for its new IAM grant to reach Cloud Storage, which
+#: Google documents as usually 2 minutes, sometimes 7 or more.
+BUCKET_MOUNT_GRACE = 480.0
 JOIN_GRACE = 120.0
 
 _IMAGE_PULL = frozenset({"ErrImagePull", "ImagePullBackOff"})
@@ -54,6 +57,8 @@ class Expectation:
     #: Brokers that must be up before the lead broker can be (its quorum).
     min_size: int = 1
     kueue_queue: str | None = None
+    #: The pods mount Cloud Storage buckets (their grants may still be on their way).
+    mounts_buckets: bool = False
 
 
 @dataclass(frozen=True)
@@ -217,11 +222,17 @@ def _judge_pod(
     if mount_failures and status.get("phase") == "Pending":
         key = f"{name}/mount"
         keys.append(key)
-        if memory.lasted(key, now) >= MOUNT_GRACE:
-            return Failed(
-                f"{who} cannot mount its volumes{_detail(mount_failures[-1].get('message'))}; check the data "
-                "volumes' storage class and access mode, and the Secrets and ConfigMaps the pod mounts"
-            ), keys
+        grace = BUCKET_MOUNT_GRACE if expect.mounts_buckets else MOUNT_GRACE
+        if memory.lasted(key, now) >= grace:
+            message = str(mount_failures[-1].get("message") or "")
+            check = (
+                "check that the bucket exists and that its IAM grant names the pods' service account "
+                "(the stack's bucket-*-access resource)"
+                if "gcsfuse" in message
+                else "check the data volumes' storage class and access mode, and the Secrets and "
+                "ConfigMaps the pod mounts"
+            )
+            return Failed(f"{who} cannot mount its volumes{_detail(message)}; {check}"), keys
     if _broker_runs(expect, pod) and not _is_ready(pod):
         key = f"{name}/joining"
         # A rank waits for its lead broker; the lead, for its quorum.

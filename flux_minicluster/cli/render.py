@@ -19,8 +19,9 @@ from ..backends.flux_operator.manifest import CRD_KIND, object_suffix, operator_
 from ..broker import fluxfacts
 from ..broker.certificate import SECRET_BYTES, certificate_text
 from ..gke.nodepool import node_pool_args
+from ..gke.storage import bucket_args, bucket_member_args
 from ..kubernetes_objects import PATCH_ROLES, kubernetes_objects
-from ..lifecycle import NODE_POOL, OPERATOR
+from ..lifecycle import BUCKET, BUCKET_ACCESS, NODE_POOL, OPERATOR
 from ..spec import ExperimentSpec
 
 REDACTED = "<redacted: the CURVE certificate holds the secret key; render with --show-secrets>"
@@ -60,6 +61,7 @@ def rendered_resources(
                 names.NODE_POOL_TYPE, names.node_pool(name), node_pool_args(spec.node_pool), role=NODE_POOL
             )
         )
+    resources += _bucket_resources(spec, name)
     if spec.operator.install:
         operator = names.operator(name)
         for obj in operator_objects(spec.operator.image):
@@ -85,6 +87,33 @@ def rendered_resources(
             )
         )
     return resources
+
+
+def _bucket_resources(spec: ExperimentSpec, name: str) -> list[RenderedResource]:
+    """Each bucket the stack creates, and each grant to the brokers' service account.
+
+    The grant's principal names the cluster's project number and Workload
+    Identity pool, which ``pulumi up`` reads from GCP: here they stand in as text.
+    """
+    mc = spec.mini_cluster
+    project = spec.node_pool.cluster_project if spec.node_pool is not None else None
+    number = f"<number of project {project}>" if project else "<number of the cluster's project>"
+    pool = f"{project}.svc.id.goog" if project else "<the cluster's workload pool: PROJECT_ID.svc.id.goog>"
+    found = []
+    for volume, bucket in mc.buckets.items():
+        kept = mc.data_volumes[volume].kept
+        if bucket.create:
+            args = bucket_args(spec, volume, bucket, kept=kept)
+            found.append(
+                RenderedResource(
+                    names.BUCKET_TYPE, names.bucket(name, volume), args, retain_on_delete=kept, role=BUCKET
+                )
+            )
+        member = bucket_member_args(mc, volume, bucket, project_number=number, workload_pool=pool)
+        found.append(
+            RenderedResource(names.BUCKET_ACCESS_TYPE, names.bucket_access(name, volume), member, role=BUCKET_ACCESS)
+        )
+    return found
 
 
 def certificate_stand_in(spec: ExperimentSpec, ciphertext: str | None) -> str:

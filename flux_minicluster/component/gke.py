@@ -6,6 +6,7 @@ on-premises) never import the large pulumi-gcp package.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pulumi
@@ -16,8 +17,9 @@ from .. import names
 from ..catalog.locations import parse_cluster
 from ..gke.kubeconfig import gke_kubeconfig
 from ..gke.nodepool import node_pool_args
-from ..lifecycle import LIFECYCLE, NODE_POOL
-from ..spec import ExperimentSpec
+from ..gke.storage import bucket_args, bucket_member_args, cluster_problems
+from ..lifecycle import BUCKET, BUCKET_ACCESS, LIFECYCLE, NODE_POOL
+from ..spec import Bucket, ExperimentSpec, MiniClusterSpec
 
 
 def node_pool_resource(
@@ -49,23 +51,101 @@ def engine_path(path: str) -> str:
     return ".".join(names.camel_case(part) for part in path.split("."))
 
 
-def gke_kubernetes_provider(
-    parent: pulumi.Resource, name: str, spec: ExperimentSpec, *, cluster: pulumi.Input[str] | None
-) -> tuple[k8s.Provider, pulumi.Output[str]]:
-    """A Kubernetes provider for the node pool's cluster, authenticated by gcloud,
-    and its kubeconfig (a secret)."""
+def find_cluster(
+    parent: pulumi.Resource, spec: ExperimentSpec, *, cluster: pulumi.Input[str] | None
+) -> pulumi.Output[gcp.container.GetClusterResult]:
+    """The node pool's cluster, as GKE describes it."""
     pool = spec.node_pool
     assert pool is not None
     # get_cluster takes a bare name; an overriding ``cluster`` may be an id.
     cluster_name = pulumi.Output.from_input(cluster if cluster is not None else pool.cluster).apply(
         lambda value: parse_cluster(value).name
     )
-    found = gcp.container.get_cluster_output(
+    return gcp.container.get_cluster_output(
         name=cluster_name,
         location=pool.cluster_location,
         project=pool.cluster_project,
         opts=pulumi.InvokeOutputOptions(parent=parent),
     )
+
+
+def bucket_resources(
+    parent: pulumi.Resource, name: str, spec: ExperimentSpec, found: pulumi.Output[gcp.container.GetClusterResult]
+) -> dict[str, list[pulumi.Resource]]:
+    """Each bucket data volume's bucket (when the stack creates it) and the grant
+    that lets the brokers' service account use it, by role.
+
+    Fails before anything is created, with the command that fixes it, when
+    the cluster lacks Workload Identity or the Cloud Storage FUSE driver.
+    """
+    pool, mc = spec.node_pool, spec.mini_cluster
+    assert pool is not None
+    checked = found.apply(_cluster_ready_for_buckets)
+    project = gcp.organizations.get_project_output(
+        project_id=pool.cluster_project, opts=pulumi.InvokeOutputOptions(parent=parent)
+    )
+    made: dict[str, list[pulumi.Resource]] = {BUCKET: [], BUCKET_ACCESS: []}
+    for volume_name, bucket in mc.buckets.items():
+        kept = mc.data_volumes[volume_name].kept
+        created: gcp.storage.Bucket | None = None
+        if bucket.create:
+            created = gcp.storage.Bucket(
+                names.bucket(name, volume_name),
+                **bucket_args(spec, volume_name, bucket, kept=kept),
+                opts=pulumi.ResourceOptions(
+                    parent=parent,
+                    # A fixed, global name: the old bucket must go before a new one takes it.
+                    delete_before_replace=True,
+                    retain_on_delete=kept or None,
+                ),
+            )
+            made[BUCKET].append(created)
+        member = pulumi.Output.all(project.number, checked).apply(partial(_member, mc, volume_name, bucket))
+        made[BUCKET_ACCESS].append(
+            gcp.storage.BucketIAMMember(
+                names.bucket_access(name, volume_name),
+                # The created bucket's own output: a new bucket is a new grant (its
+                # old one went with the old bucket), not only a later one.
+                bucket=created.name if created is not None else member["bucket"],
+                role=member["role"],
+                member=member["member"],
+                opts=pulumi.ResourceOptions(
+                    parent=parent,
+                    replace_with=[created] if created is not None else None,
+                    delete_before_replace=True,
+                ),
+            )
+        )
+    return made
+
+
+def _member(mc: MiniClusterSpec, volume_name: str, bucket: Bucket, found: list[Any]) -> dict[str, Any]:
+    number, workload_pool = found
+    return bucket_member_args(mc, volume_name, bucket, project_number=str(number), workload_pool=workload_pool)
+
+
+def _cluster_ready_for_buckets(cluster: gcp.container.GetClusterResult) -> str:
+    """The cluster's Workload Identity pool, once it is known to mount buckets."""
+    pools = [c.workload_pool for c in cluster.workload_identity_configs or [] if c.workload_pool]
+    fuse = any(
+        driver.enabled for addons in cluster.addons_configs or [] for driver in addons.gcs_fuse_csi_driver_configs or []
+    )
+    problems = cluster_problems(cluster.name, pools[0] if pools else None, fuse)
+    if problems:
+        # The message alone, without a Python traceback.
+        raise pulumi.RunError("; ".join(problems))
+    return pools[0]
+
+
+def gke_kubernetes_provider(
+    parent: pulumi.Resource,
+    name: str,
+    found: pulumi.Output[gcp.container.GetClusterResult],
+    *,
+    cluster_id: pulumi.Input[str],
+) -> tuple[k8s.Provider, pulumi.Output[str]]:
+    """A Kubernetes provider for the node pool's cluster, authenticated by gcloud,
+    and its kubeconfig (a secret)."""
     kubeconfig: pulumi.Output[str] = found.apply(
         lambda c: pulumi.Output.secret(
             gke_kubeconfig(context=c.name, endpoint=c.endpoint, ca_certificate=c.master_auths[0].cluster_ca_certificate)
@@ -76,7 +156,7 @@ def gke_kubernetes_provider(
         kubeconfig=kubeconfig,
         # The provider stays the same provider when the cluster's endpoint or
         # CA changes (a CA rotation), instead of replacing every object on it.
-        cluster_identifier=pulumi.Output.from_input(cluster if cluster is not None else pool.cluster),
+        cluster_identifier=cluster_id,
         opts=pulumi.ResourceOptions(parent=parent),
     )
     return provider, kubeconfig

@@ -21,8 +21,9 @@ from ..args import ComponentArgs
 from ..broker import fluxfacts
 from ..broker.certificate import SECRET_BYTES, certificate_text
 from ..endpoint import lead_broker
+from ..gke.storage import bucket_url
 from ..kubernetes_objects import BUDGET, MINICLUSTER, NAMESPACE, NODE_POOL_SUFFIX, PATCH_ROLES, SIZE, kubernetes_objects
-from ..lifecycle import LIFECYCLE, NODE_POOL, OPERATOR
+from ..lifecycle import BUCKET_ACCESS, LIFECYCLE, NODE_POOL, OPERATOR
 from ..spec import ExperimentSpec, load_spec
 from .flux_operator import FluxOperator
 from .outputs import LeadBrokerEndpoint, lead_broker_endpoint
@@ -47,6 +48,8 @@ class FluxMiniCluster(pulumi.ComponentResource):
     """Name of the GKE node pool, or None when the cluster brings its own nodes."""
     certificate: pulumi.Output[str]
     """The CURVE certificate (a Pulumi secret)."""
+    buckets: pulumi.Output[dict[str, str]]
+    """Where each bucket data volume's files land, by volume name: gs://BUCKET."""
 
     def __init__(
         self,
@@ -90,15 +93,28 @@ class FluxMiniCluster(pulumi.ComponentResource):
         outside: dict[str, pulumi.Resource] = {}
 
         node_pool = None
+        gcp_resources: dict[str, list[pulumi.Resource]] = {}
+        self.buckets: pulumi.Output[dict[str, str]] = pulumi.Output.from_input(
+            {volume: bucket_url(bucket) for volume, bucket in mc.buckets.items()}
+        )
         if spec.node_pool is not None:
-            from .gke import gke_kubernetes_provider, node_pool_resource
+            from .gke import bucket_resources, find_cluster, gke_kubernetes_provider, node_pool_resource
 
             node_pool = outside[NODE_POOL] = node_pool_resource(
                 self, name, spec, cluster=cluster, extra=node_pool_options
             )
+            found = find_cluster(self, spec, cluster=cluster)
             if k8s_provider is None:
-                k8s_provider, built = gke_kubernetes_provider(self, name, spec, cluster=cluster)
+                cluster_id = pulumi.Output.from_input(cluster if cluster is not None else spec.node_pool.cluster)
+                k8s_provider, built = gke_kubernetes_provider(self, name, found, cluster_id=cluster_id)
                 kubeconfig = kubeconfig if kubeconfig is not None else built
+            if mc.buckets:
+                gcp_resources = bucket_resources(self, name, spec, found)
+                # Where results land, once the brokers may write there.
+                granted = [r.id for r in gcp_resources[BUCKET_ACCESS]]  # type: ignore[attr-defined]
+                self.buckets = pulumi.Output.all(*granted).apply(
+                    lambda _: {volume: bucket_url(bucket) for volume, bucket in mc.buckets.items()}
+                )
         assert k8s_provider is not None  # passed in, or built for the node pool's cluster
         self.kubernetes_provider: pulumi.ProviderResource = k8s_provider
         """The provider its Kubernetes objects use: pass it to further MiniClusters
@@ -115,6 +131,7 @@ class FluxMiniCluster(pulumi.ComponentResource):
 
         certificate = self._certificate(name, spec, curve_certificate)
         by_role: dict[str, list[pulumi.Resource]] = {role: [resource] for role, resource in outside.items()}
+        by_role.update(gcp_resources)
         by_suffix: dict[str, pulumi.Resource] = {}
 
         def uid_of(suffix: str) -> pulumi.Output[str]:
@@ -183,6 +200,7 @@ class FluxMiniCluster(pulumi.ComponentResource):
                 "minicluster_name": self.minicluster_name,
                 "node_pool_name": self.node_pool_name,
                 "certificate": self.certificate,
+                "buckets": self.buckets,
             }
         )
 

@@ -77,3 +77,4 @@ def run() -> None:
     pulumi.export("namespace", cluster.namespace)
     pulumi.export("miniClusterName", cluster.minicluster_name)
     pulumi.export("nodePoolName", cluster.node_pool_name)
+    pulumi.export("buckets", cluster.buckets)

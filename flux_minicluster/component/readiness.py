@@ -91,6 +91,7 @@ def expectation(mc: MiniClusterSpec) -> Expectation:
         waits_for_jobs=mc.waits_for_jobs,
         min_size=mc.min_size,
         kueue_queue=mc.kueue_queue,
+        mounts_buckets=bool(mc.buckets),
     )
 
 

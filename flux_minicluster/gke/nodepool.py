@@ -63,6 +63,9 @@ def _node_config(pool: NodePoolSpec) -> dict[str, Any]:
         config["service_account"] = pool.service_account
     if pool.sets_threads_per_core:
         config["advanced_machine_features"] = {"threads_per_core": pool.threads_per_core}
+    if pool.workload_identity:
+        # Pods get tokens for their Kubernetes service account from GKE's metadata server.
+        config["workload_metadata_config"] = {"mode": "GKE_METADATA"}
     if pool.image_streaming:
         config["gcfs_config"] = {"enabled": True}
     if pool.spot:

@@ -2,6 +2,7 @@
 
 from .experiment import ExperimentSpec, OperatorSpec, load_spec
 from .minicluster import (
+    Bucket,
     Commands,
     Container,
     DataVolume,
@@ -16,6 +17,7 @@ from .nodepool import Gpu, NodePoolSpec, Reservation, Taint
 from .stack import KubernetesTarget, StackConfig
 
 __all__ = [
+    "Bucket",
     "Commands",
     "Container",
     "DataVolume",

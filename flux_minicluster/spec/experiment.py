@@ -8,7 +8,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 
 from ..broker import fluxfacts
 from ..broker.certificate import parse_certificate
-from ..errors import SpecError, problems_from_validation_error, raise_rule_errors
+from ..errors import Location, SpecError, problems_from_validation_error, raise_rule_errors
 from . import fit
 from .base import SpecModel
 from .minicluster import MiniClusterSpec
@@ -62,6 +62,7 @@ class ExperimentSpec(SpecModel):
             if pool.name is None:
                 pool.name = f"{mc.name}-pool"[:40].rstrip("-")
             broken += fit.pool_fit_problems(pool, mc)
+        broken += self._bucket_problems()
         if self.operator.install and mc.backend == "native":
             # Cluster-wide objects that nothing of this experiment would use.
             broken.append(
@@ -72,6 +73,31 @@ class ExperimentSpec(SpecModel):
             )
         raise_rule_errors("ExperimentSpec", broken)
         return self
+
+    def _bucket_problems(self) -> list[tuple[Location, str]]:
+        """Buckets are mounted by GKE's Cloud Storage FUSE driver, as the pods' Workload Identity."""
+        pool, buckets = self.node_pool, self.mini_cluster.buckets
+        if not buckets:
+            return []
+        if pool is None:
+            return [
+                (
+                    ("miniCluster", "dataVolumes", name, "bucket"),
+                    "a bucket is mounted by GKE's Cloud Storage FUSE driver and reached through the "
+                    "cluster's Workload Identity; declare nodePool (its cluster)",
+                )
+                for name in buckets
+            ]
+        if pool.workload_identity is False:
+            return [
+                (
+                    ("nodePool", "workloadIdentity"),
+                    f"pods reach the bucket of dataVolumes.{next(iter(buckets))} through GKE's metadata "
+                    "server (Workload Identity); leave it out or set it true",
+                )
+            ]
+        pool.workload_identity = True
+        return []
 
 
 def load_spec(data: Any) -> ExperimentSpec:

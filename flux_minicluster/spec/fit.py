@@ -17,6 +17,7 @@ from fractions import Fraction
 
 from ..broker import fluxfacts
 from ..catalog import allocatable, gpus
+from ..catalog.buckets import FUSE_REQUEST_ANNOTATIONS, FUSE_SIDECAR_REQUESTS
 from ..catalog.quantities import GIB, quantity_value
 from ..catalog.storage import GKE_STORAGE_CLASSES
 from ..errors import Location
@@ -57,7 +58,7 @@ def storage_problems(mc: MiniClusterSpec) -> Broken:
     broken: Broken = []
     for name, volume in sorted(mc.data_volumes.items()):
         storage_class = GKE_STORAGE_CLASSES.get(volume.storage_class_name or "")
-        if storage_class is None:
+        if storage_class is None or volume.size is None:
             continue
         where: Location = ("miniCluster", "dataVolumes", name)
         if volume.access_mode not in storage_class.access_modes:
@@ -115,7 +116,7 @@ def pool_fit_problems(pool: NodePoolSpec, mc: MiniClusterSpec) -> Broken:
             (
                 cpu_where,
                 f"{pool.machine_type}{smt} gives {float(cpu_free):.2f} allocatable CPUs; "
-                f"{per_node} {_number(cpu * pods_per_node)}",
+                f"{per_node} {_number(cpu * pods_per_node)}{_sidecar_note(mc, 'cpu')}",
             )
         )
     memory_where, memory = _pod_request(mc, "memory")
@@ -125,7 +126,7 @@ def pool_fit_problems(pool: NodePoolSpec, mc: MiniClusterSpec) -> Broken:
             (
                 memory_where,
                 f"{pool.machine_type} gives {float(memory_free / GIB):.2f}Gi allocatable memory; "
-                f"{per_node} {float(memory * pods_per_node / GIB):.2f}Gi",
+                f"{per_node} {float(memory * pods_per_node / GIB):.2f}Gi{_sidecar_note(mc, 'memory')}",
             )
         )
     broken += _gpu_problems(pool, mc, pods_per_node)
@@ -148,14 +149,25 @@ def _asked(requests: dict[str, str | int], limits: dict[str, str | int], resourc
 
 
 def _pod_request(mc: MiniClusterSpec, resource: str) -> tuple[Location, Fraction]:
-    """The pod's total request of ``resource``, and where to report it."""
+    """The pod's total request of ``resource``, and where to report it; with
+    buckets, the Cloud Storage FUSE sidecar's request counts too."""
     total, askers = Fraction(0), []
     for index, container in enumerate(mc.containers):
         asked = _asked(container.resources.requests, container.resources.limits, resource)
         if asked is not None:
             total += quantity_value(asked[1])
             askers.append((*_CONTAINERS, index, "resources", asked[0], resource))
+    if mc.buckets and resource in FUSE_SIDECAR_REQUESTS:
+        annotation = FUSE_REQUEST_ANNOTATIONS[resource]
+        total += quantity_value(mc.pod.annotations.get(annotation, FUSE_SIDECAR_REQUESTS[resource]))
     return (askers[0] if len(askers) == 1 else _CONTAINERS), total
+
+
+def _sidecar_note(mc: MiniClusterSpec, resource: str) -> str:
+    if not mc.buckets:
+        return ""
+    asked = mc.pod.annotations.get(FUSE_REQUEST_ANNOTATIONS[resource], FUSE_SIDECAR_REQUESTS[resource])
+    return f", with the Cloud Storage FUSE sidecar's {asked}"
 
 
 def _gpu_problems(pool: NodePoolSpec, mc: MiniClusterSpec, pods_per_node: int) -> Broken:

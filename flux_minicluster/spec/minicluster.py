@@ -9,8 +9,9 @@ from pydantic import Field, model_validator
 
 from ..broker import fluxfacts
 from ..broker.config import check_broker_config, shell_expanded_characters
+from ..catalog.buckets import FUSE_ANNOTATION, FUSE_REQUEST_ANNOTATIONS, bucket_name_problems
 from ..errors import Location, raise_rule_errors
-from .base import AbsolutePath, DnsLabel, Labels, Quantity, SpecModel, check_dns_label
+from .base import AbsolutePath, DnsLabel, Labels, Quantity, SpecModel, check_dns_label, check_quantity
 
 #: Namespaces a MiniCluster must not share: the operator lists every pod of
 #: its namespace, and these belong to the system or to the operator itself.
@@ -21,6 +22,10 @@ RESERVED_NAMESPACE_PREFIX = "kube-"
 RESERVED_MOUNTS = ("/mnt/flux", "/flux_operator", "/flux_minicluster")
 #: Volume names this package gives its own volumes in every pod.
 RESERVED_VOLUMES = frozenset({fluxfacts.CERT_VOLUME_NAME, fluxfacts.NATIVE_CONFIG_VOLUME, fluxfacts.FLUX_VIEW_VOLUME})
+
+#: A bucket's pods get this long to stop (seconds): files still open when a
+#: pod is stopped are uploaded as their processes close them.
+BUCKET_FLUSH_SECONDS = 120
 
 #: The Job label that hands a Job to Kueue, which then owns its ``suspend``.
 KUEUE_QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
@@ -41,6 +46,7 @@ class Volume(SpecModel):
 
     path: AbsolutePath = Field(description="Where it is mounted in the container.")
     read_only: bool = Field(False, description="Mount it read-only.")
+    data_volume: DnsLabel | None = Field(None, description="One of dataVolumes, whatever its kind (claim or bucket).")
     claim_name: str | None = Field(None, description="A claim: one of dataVolumes, or one that exists.")
     secret_name: str | None = Field(None, description="An existing Secret.")
     config_map_name: str | None = Field(None, description="An existing ConfigMap.")
@@ -51,28 +57,101 @@ class Volume(SpecModel):
 
     @model_validator(mode="after")
     def _exactly_one_source(self) -> Volume:
-        sources = [self.claim_name, self.secret_name, self.config_map_name, self.empty_dir or None]
+        sources = [self.data_volume, self.claim_name, self.secret_name, self.config_map_name, self.empty_dir or None]
         if sum(source is not None for source in sources) != 1:
-            raise_rule_errors("Volume", [((), "needs exactly one of claimName, secretName, configMapName, emptyDir")])
+            raise_rule_errors(
+                "Volume", [((), "needs exactly one of dataVolume, claimName, secretName, configMapName, emptyDir")]
+            )
         return self
 
 
-class DataVolume(SpecModel):
-    """A PersistentVolumeClaim created with the MiniCluster, for results and inputs.
+class Bucket(SpecModel):
+    """A Cloud Storage bucket, mounted in every pod by GKE's Cloud Storage FUSE CSI driver."""
 
-    Containers mount it like any claim (``claimName`` set to its name). With
+    name: str = Field(description="The bucket's name (globally unique), as in gs://NAME.")
+    create: bool = Field(True, description="Create the bucket; false mounts one that exists.")
+    location: str | None = Field(
+        None, description="Where a created bucket is (US-CENTRAL1, US, ...); the node pool's region when left out."
+    )
+    project: str | None = Field(
+        None, description="Project a created bucket belongs to; the node pool's cluster's project when left out."
+    )
+    mount_options: list[str] = Field(
+        [], description="More gcsfuse mount options, for example implicit-dirs or only-dir=results."
+    )
+
+    @model_validator(mode="after")
+    def _cloud_storage_accepts(self) -> Bucket:
+        broken: list[tuple[Location, str]] = [(("name",), problem) for problem in bucket_name_problems(self.name)]
+        for index, option in enumerate(self.mount_options):
+            key = option.split("=", 1)[0]
+            if not option or "," in option or key in _OWN_MOUNT_OPTIONS:
+                why = (
+                    f"{key} follows the pod's runAsUser and fsGroup"
+                    if key in _OWN_MOUNT_OPTIONS
+                    else "one option per entry, such as implicit-dirs or metadata-cache:ttl-secs:60"
+                )
+                broken.append((("mountOptions", index), f"{option!r}: {why}"))
+        if not self.create:
+            for key in ("location", "project"):
+                if getattr(self, key) is not None:
+                    broken.append(((key,), "only for a bucket this stack creates (create: true)"))
+        raise_rule_errors("Bucket", broken)
+        return self
+
+
+#: Mount options the component sets from the pod's security context.
+_OWN_MOUNT_OPTIONS = frozenset({"uid", "gid", "file-mode", "dir-mode"})
+
+
+class DataVolume(SpecModel):
+    """Storage created with the MiniCluster, for results and inputs: a claim, or a bucket.
+
+    A claim (``size``) is a PersistentVolumeClaim in the namespace; with
     ``keep`` the claim, its data and the namespace holding it outlive
-    ``pulumi destroy``.
+    ``pulumi destroy``. A ``bucket`` is mounted through GKE's Cloud Storage
+    FUSE driver; the brokers reach it as their own Kubernetes service account
+    (Workload Identity), and a bucket the stack creates is kept unless
+    ``keep: false``. Containers mount either with ``dataVolume`` set to its name.
     """
 
-    size: Quantity = Field(description="Requested capacity, for example 100Gi (Filestore needs at least 1Ti).")
+    size: Quantity | None = Field(
+        None, description="A claim's capacity, for example 100Gi (Filestore needs at least 1Ti)."
+    )
     storage_class_name: str | None = Field(
         None, description="StorageClass; the cluster's default when left out (standard-rwx for Filestore on GKE)."
     )
     access_mode: Literal["ReadWriteMany", "ReadWriteOnce", "ReadOnlyMany", "ReadWriteOncePod"] = Field(
         "ReadWriteMany", description="ReadWriteMany lets brokers on every node share it."
     )
-    keep: bool = Field(False, description="Keep the claim and its data when the stack is destroyed.")
+    bucket: Bucket | None = Field(None, description="A Cloud Storage bucket instead of a claim (GKE).")
+    keep: bool | None = Field(
+        None,
+        description="Keep it and its data when the stack is destroyed; by default a claim goes "
+        "and a bucket the stack created stays.",
+    )
+
+    @property
+    def kept(self) -> bool:
+        """Whether ``pulumi destroy`` leaves it (and its data) in place."""
+        if self.keep is not None:
+            return self.keep
+        return self.bucket is not None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> DataVolume:
+        broken: list[tuple[Location, str]] = []
+        if (self.size is None) == (self.bucket is None):
+            broken.append(((), "needs exactly one of size (a claim) and bucket"))
+        elif self.bucket is not None:
+            for key in ("storage_class_name", "access_mode"):
+                if key in self.model_fields_set:
+                    alias = DataVolume.model_fields[key].alias or key
+                    broken.append(((alias,), "a claim's setting; a bucket has none"))
+            if self.keep is False and not self.bucket.create:
+                broken.append((("keep",), "the stack never deletes a bucket it did not create (create: false)"))
+        raise_rule_errors("DataVolume", broken)
+        return self
 
 
 class Commands(SpecModel):
@@ -152,6 +231,12 @@ class PodOptions(SpecModel):
     )
     fs_group: int | None = Field(
         None, ge=0, le=2147483647, description="Group that owns the pod's volumes; runAsGroup when left out."
+    )
+    termination_grace_period_seconds: int | None = Field(
+        None,
+        ge=0,
+        description="How long a stopped pod's processes get to finish; 120 when a bucket is mounted "
+        "(time to upload files still open), else Kubernetes' 30.",
     )
 
     @property
@@ -306,23 +391,88 @@ class MiniClusterSpec(SpecModel):
         assert index is not None, "validated spec has one Flux container"
         return self.containers[index]
 
+    @property
+    def buckets(self) -> dict[str, Bucket]:
+        """The data volumes that are Cloud Storage buckets, by name."""
+        return {name: v.bucket for name, v in sorted(self.data_volumes.items()) if v.bucket is not None}
+
+    @property
+    def effective_termination_grace_seconds(self) -> int | None:
+        """The pods' grace period, when it is not Kubernetes' default."""
+        if self.pod.termination_grace_period_seconds is not None:
+            return self.pod.termination_grace_period_seconds
+        return BUCKET_FLUSH_SECONDS if self.buckets else None
+
+    @property
+    def broker_service_account(self) -> str | None:
+        """The Kubernetes service account the pods run as: the user's, or the one
+        created for them when they reach a bucket; None for the namespace's default."""
+        if self.pod.service_account_name is not None:
+            return self.pod.service_account_name
+        return f"{self.name}-broker" if self.buckets else None
+
     def _data_volume_rules(self) -> list[tuple[Location, str]]:
         broken: list[tuple[Location, str]] = []
-        mounted = {v.claim_name for c in self.containers for v in c.volumes.values()}
+        mounted = set()
+        for index, container in enumerate(self.containers):
+            for volume_name, volume in sorted(container.volumes.items()):
+                where_mount: Location = ("containers", index, "volumes", volume_name)
+                if volume.data_volume is not None:
+                    mounted.add(volume.data_volume)
+                    if volume.data_volume not in self.data_volumes:
+                        known = ", ".join(sorted(self.data_volumes)) or "none"
+                        broken.append(
+                            (
+                                (*where_mount, "dataVolume"),
+                                f"{volume.data_volume!r} is not one of dataVolumes ({known})",
+                            )
+                        )
+                elif volume.claim_name is not None:
+                    mounted.add(volume.claim_name)
+                    if volume.claim_name in self.buckets:
+                        broken.append(
+                            (
+                                (*where_mount, "claimName"),
+                                f"{volume.claim_name} is a bucket, not a claim; mount it with "
+                                f"dataVolume: {volume.claim_name}",
+                            )
+                        )
         assert self.max_size is not None
-        for name, volume in sorted(self.data_volumes.items()):
+        for name, data in sorted(self.data_volumes.items()):
             where: Location = ("dataVolumes", name)
             if name not in mounted:
                 # An unmounted volume is almost always a forgotten mount:
                 # results would land on the container's disk and be lost.
-                broken.append((where, f"no container mounts it; add a volume with claimName: {name}"))
-            if volume.access_mode == "ReadWriteOncePod" and self.max_size > 1:
+                broken.append((where, f"no container mounts it; add a volume with dataVolume: {name}"))
+            if data.bucket is not None and self.backend != "native":
+                broken.append(
+                    (
+                        (*where, "bucket"),
+                        "the operator's MiniCluster has no CSI volumes; mount a bucket with backend: native",
+                    )
+                )
+            if data.bucket is None and data.access_mode == "ReadWriteOncePod" and self.max_size > 1:
                 broken.append(
                     (
                         (*where, "accessMode"),
                         f"ReadWriteOncePod admits one pod, but all {self.max_size} brokers mount it; use ReadWriteMany",
                     )
                 )
+        for annotation in FUSE_REQUEST_ANNOTATIONS.values():
+            value = self.pod.annotations.get(annotation)
+            if self.buckets and value is not None:
+                try:
+                    check_quantity(value)
+                except ValueError as error:
+                    broken.append((("pod", "annotations", annotation), str(error)))
+        fuse = self.pod.annotations.get(FUSE_ANNOTATION)
+        if self.buckets and fuse is not None and fuse.lower() != "true":
+            broken.append(
+                (
+                    ("pod", "annotations", FUSE_ANNOTATION),
+                    f"{fuse!r} turns off the Cloud Storage FUSE driver that mounts the buckets; leave it out",
+                )
+            )
         return broken
 
     def _container_rules(self) -> list[tuple[Location, str]]:

@@ -110,6 +110,11 @@ class NodePoolSpec(SpecModel):
     service_account: str | None = Field(
         None, description="Service account of the nodes; the Compute Engine default account when left out."
     )
+    workload_identity: bool | None = Field(
+        None,
+        description="Run GKE's metadata server on the nodes, so pods act as their Kubernetes service account "
+        "(Workload Identity); on when a data volume is a bucket, else the cluster's default.",
+    )
 
     @property
     def machine(self) -> MachineType:

@@ -106,6 +106,9 @@ def _container(spec: ExperimentSpec, container: Container, secret_name: str) -> 
 
 def _volume(volume: Volume) -> dict[str, Any]:
     fields = volume.model_dump(by_alias=True, exclude_defaults=True)
+    if "dataVolume" in fields:
+        # Only claims reach the operator (a bucket needs the native backend): the claim has the volume's name.
+        fields["claimName"] = fields.pop("dataVolume")
     fields["path"] = volume.path
     fields["readOnly"] = volume.read_only
     if "items" in fields:

@@ -34,7 +34,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...broker import fluxfacts
+from ...catalog.buckets import FUSE_ANNOTATION
 from ...gke.placement import container_resources, node_selector, tolerations
+from ...gke.storage import bucket_volume_source
 from ...spec import Container, ExperimentSpec, Volume
 from .entrypoint import entrypoint_script, init_script, ready_script
 
@@ -136,8 +138,12 @@ def broker_job(spec: ExperimentSpec, *, labels: dict[str, str], secret_name: str
         "metadata": {"labels": {**pod_labels(labels), **dict(sorted(mc.pod.labels.items()))}},
         "spec": _pod_spec(spec, secret_name),
     }
-    if mc.pod.annotations:
-        job_spec["template"]["metadata"]["annotations"] = dict(sorted(mc.pod.annotations.items()))
+    annotations = dict(mc.pod.annotations)
+    if mc.buckets:
+        # The driver's webhook adds the sidecar that mounts the buckets.
+        annotations[FUSE_ANNOTATION] = "true"
+    if annotations:
+        job_spec["template"]["metadata"]["annotations"] = dict(sorted(annotations.items()))
     owner = {
         "apiVersion": "v1",
         "kind": "ConfigMap",
@@ -257,8 +263,10 @@ def _pod_spec(spec: ExperimentSpec, secret_name: str) -> dict[str, Any]:
         "restartPolicy": "Never",
         "automountServiceAccountToken": False,
     }
-    if mc.pod.service_account_name:
-        pod["serviceAccountName"] = mc.pod.service_account_name
+    if mc.broker_service_account is not None:
+        pod["serviceAccountName"] = mc.broker_service_account
+    if mc.effective_termination_grace_seconds is not None:
+        pod["terminationGracePeriodSeconds"] = mc.effective_termination_grace_seconds
     security = _security_context(spec)
     if security:
         pod["securityContext"] = security
@@ -296,7 +304,7 @@ def _pod_spec(spec: ExperimentSpec, secret_name: str) -> dict[str, Any]:
             "name": fluxfacts.CERT_VOLUME_NAME,
             "secret": {"secretName": secret_name, "defaultMode": fluxfacts.CERT_FILE_MODE},
         },
-        *(_volume(name, volume) for name, volume in _user_volumes(spec)),
+        *(_volume(spec, name, volume) for name, volume in _user_volumes(spec)),
     ]
     return pod
 
@@ -376,7 +384,12 @@ def _user_volumes(spec: ExperimentSpec) -> list[tuple[str, Volume]]:
     return sorted(seen.items())
 
 
-def _volume(name: str, volume: Volume) -> dict[str, Any]:
+def _volume(spec: ExperimentSpec, name: str, volume: Volume) -> dict[str, Any]:
+    mc = spec.mini_cluster
+    if volume.data_volume is not None and volume.data_volume in mc.buckets:
+        return {"name": name, "csi": bucket_volume_source(mc, mc.buckets[volume.data_volume], volume.read_only)}
+    if volume.data_volume is not None:
+        return {"name": name, "persistentVolumeClaim": {"claimName": volume.data_volume}}
     if volume.claim_name is not None:
         return {"name": name, "persistentVolumeClaim": {"claimName": volume.claim_name}}
     if volume.secret_name is not None:
