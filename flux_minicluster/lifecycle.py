@@ -180,8 +180,11 @@ LIFECYCLE: dict[str, Lifecycle] = {
     ),
     NAMESPACE: Lifecycle(),
     # A bucket outlives the stack unless keep: false (then force_destroy
-    # deletes its objects with it); a new one for a new name or location.
-    BUCKET: Lifecycle(provider_replaces=BUCKET_REPLACES),
+    # deletes its objects with it); a new name is a new bucket.
+    # Its location and project are left as created: replacing a bucket under
+    # the same name would delete it first (with its objects unless kept, and
+    # its grant while brokers use it), and a kept one blocks its replacement.
+    BUCKET: Lifecycle(provider_replaces=BUCKET_REPLACES, ignore_changes=("location", "project")),
     # The grant goes with its bucket: a new bucket (which starts with no
     # grants) gets a new one, as does a new role or service account. The old grant goes first: one for the same
     # member and role is the same binding, and deleting it after creating

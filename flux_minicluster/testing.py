@@ -71,6 +71,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
     fuse_driver: bool = True
     #: What getProject says: the project's number.
     project_number: str = "123456789012"
+    #: What getBucket says of a bucket that exists: whether it has uniform bucket-level access.
+    uniform_bucket_access: bool = True
     #: The invokes programs made, by token, with their arguments.
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
@@ -100,6 +102,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 "addonsConfigs": [{"gcsFuseCsiDriverConfigs": [{"enabled": self.fuse_driver}]}],
             }
             return cluster, []
+        if args.token == "gcp:storage/getBucket:getBucket":
+            bucket = {"name": args.args["name"], "uniformBucketLevelAccess": self.uniform_bucket_access}
+            return {**bucket, "location": "US-CENTRAL1", "url": f"gs://{args.args['name']}"}, []
         if args.token == "gcp:organizations/getProject:getProject":
             project = args.args.get("projectId") or "mock-project"
             return {"number": self.project_number, "projectId": project, "id": f"projects/{project}"}, []

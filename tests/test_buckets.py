@@ -9,14 +9,18 @@ pod user and group, a bucket the stack does not create, read-only mounts.
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from conftest import CPU_CONFIG
 from test_day_two_registration import register
 
 from flux_minicluster import FluxMiniCluster, SpecError, load_spec
 from flux_minicluster.catalog.buckets import bucket_name_problems
+from flux_minicluster.cli import main
 from flux_minicluster.cli.render import rendered_resources
 from flux_minicluster.testing import RecordingMocks, run_under_mocks
 
@@ -208,7 +212,7 @@ def test_turning_the_driver_off_on_the_pods_is_refused() -> None:
 def test_the_stack_creates_a_private_bucket_next_to_the_brokers_and_keeps_it() -> None:
     found = register(lambda: FluxMiniCluster("md", with_bucket()))
     (bucket,) = [r for r in found.values() if r.typ == BUCKET]
-    assert bucket.name == "md-bucket-results"
+    assert bucket.name == "md-bucket-hpc-lab-results"
     assert bucket.inputs["name"] == "hpc-lab-results"
     assert bucket.inputs["location"] == "US-CENTRAL1"  # the pool's region
     assert bucket.inputs["project"] == "hpc-lab"  # the cluster id's project
@@ -247,11 +251,11 @@ def test_the_brokers_service_account_alone_may_use_the_bucket() -> None:
     }
     # A new bucket starts without grants: the grant is replaced with it, and the old one goes first
     # (the same member and role are the same binding).
-    assert member.depends["bucket"] == {"md-bucket-results"}
-    assert {r._name for r in member.options.replace_with or []} == {"md-bucket-results"}  # type: ignore[attr-defined]
+    assert member.depends["bucket"] == {"md-bucket-hpc-lab-results"}
+    assert {r._name for r in member.options.replace_with or []} == {"md-bucket-hpc-lab-results"}  # type: ignore[attr-defined]
     assert member.options.delete_before_replace is True
     # The pods start once they may use the bucket.
-    assert {"md-bucket-results-access", "md-service-account"} <= {
+    assert {"md-bucket-hpc-lab-results-access", "md-service-account"} <= {
         r._name  # type: ignore[attr-defined]
         for r in job.options.depends_on or []  # type: ignore[union-attr]
     }
@@ -336,10 +340,125 @@ def test_a_cluster_that_cannot_mount_buckets_fails_the_preview_with_the_fix(
 
 def test_render_shows_the_bucket_and_the_grant_without_a_cloud() -> None:
     rendered = {r.name: r for r in rendered_resources(load_spec(with_bucket()))}
-    bucket = rendered["experiment-bucket-results"]
+    bucket = rendered["experiment-bucket-hpc-lab-results"]
     assert bucket.retain_on_delete and bucket.body["location"] == "US-CENTRAL1"
-    member = rendered["experiment-bucket-results-access"].body["member"]
+    member = rendered["experiment-bucket-hpc-lab-results-access"].body["member"]
     assert member == (
         "principal://iam.googleapis.com/projects/<number of project hpc-lab>/locations/global/"
         "workloadIdentityPools/hpc-lab.svc.id.goog/subject/ns/md-runs/sa/lammps-broker"
     )
+
+
+def test_the_principal_names_the_workload_pools_project() -> None:
+    # A cluster in one project may use another project's pool (a fleet host): the grant names that one.
+    mocks = RecordingMocks(workload_pool="fleet-host.svc.id.goog")
+    run_under_mocks(lambda: FluxMiniCluster("md", with_bucket()).buckets, mocks=mocks)
+    asked = [args for token, args in mocks.calls if token == "gcp:organizations/getProject:getProject"]
+    assert [args.get("projectId") for args in asked] == ["fleet-host"]
+    (member,) = mocks.by_type(MEMBER)
+    assert "/workloadIdentityPools/fleet-host.svc.id.goog/" in member.inputs["member"]
+
+
+def test_an_existing_bucket_without_uniform_access_fails_the_preview_when_written() -> None:
+    mocks = RecordingMocks(uniform_bucket_access=False)
+    with pytest.raises(Exception) as raised:
+        run_under_mocks(lambda: FluxMiniCluster("md", with_bucket(create=False)).buckets, preview=True, mocks=mocks)
+    assert "gcloud storage buckets update gs://hpc-lab-results --uniform-bucket-level-access" in str(raised.value)
+    # Reading needs no uniform access.
+    config = with_bucket(create=False)
+    config["miniCluster"]["containers"][0]["volumes"]["out"]["readOnly"] = True
+    mocks = RecordingMocks(uniform_bucket_access=False)
+    _, buckets = run_under_mocks(lambda: FluxMiniCluster("md", config).buckets, preview=True, mocks=mocks)
+    assert buckets == {"results": "gs://hpc-lab-results"}
+
+
+def test_renaming_the_volume_keeps_the_bucket_and_its_grant() -> None:
+    renamed = with_bucket()
+    mc = renamed["miniCluster"]
+    mc["dataVolumes"] = {"outputs": mc["dataVolumes"].pop("results")}
+    mc["containers"][0]["volumes"]["out"]["dataVolume"] = "outputs"
+    before = {(r.typ, r.name, json.dumps(r.inputs, sort_keys=True)) for r in register_gcp(with_bucket())}
+    after = {(r.typ, r.name, json.dumps(r.inputs, sort_keys=True)) for r in register_gcp(renamed)}
+    # The labels name the volume; nothing that identifies the bucket or the grant changes.
+    strip = {(typ, name, inputs.replace('"volume": "results"', '"volume": "outputs"')) for typ, name, inputs in before}
+    assert strip == after
+
+
+def test_two_volumes_on_one_bucket_are_refused() -> None:
+    config = with_bucket()
+    mc = config["miniCluster"]
+    mc["dataVolumes"]["again"] = {"bucket": {"name": "hpc-lab-results", "create": False}}
+    mc["containers"][0]["volumes"]["again"] = {"path": "/again", "dataVolume": "again"}
+    assert problems(config) == [
+        "miniCluster.dataVolumes.results.bucket.name: hpc-lab-results is already dataVolumes.again; "
+        "mount that volume in more places instead"
+    ]
+
+
+def test_a_buckets_location_and_project_stay_as_created() -> None:
+    found = register(lambda: FluxMiniCluster("md", with_bucket()))
+    (bucket,) = [r for r in found.values() if r.typ == BUCKET]
+    assert sorted(bucket.options.ignore_changes or []) == ["location", "project"]
+
+
+def test_the_fix_for_a_cluster_names_its_location() -> None:
+    mocks = RecordingMocks(workload_pool=None)
+    with pytest.raises(Exception) as raised:
+        run_under_mocks(lambda: FluxMiniCluster("md", with_bucket()).buckets, preview=True, mocks=mocks)
+    assert "gcloud container clusters update hpc --location us-central1-a --workload-pool=" in str(raised.value)
+
+
+def register_gcp(config: dict[str, Any]) -> list[Any]:
+    mocks, _ = run_under_mocks(lambda: FluxMiniCluster("md", config).buckets)
+    return [r for r in mocks.resources if r.typ in (BUCKET, MEMBER)]
+
+
+def diff_of(tmp_path: Path, capsys: pytest.CaptureFixture[str], before: dict[str, Any], after: dict[str, Any]) -> str:
+    """``flux-minicluster diff`` between two versions of a stack, as a reviewer reads it."""
+    files = []
+    for label, config in (("old", before), ("new", after)):
+        path = tmp_path / label / "Pulumi.md.yaml"
+        path.parent.mkdir()
+        values = {f"flux-minicluster:{key}": value for key, value in config.items()}
+        path.write_text(yaml.safe_dump({"config": values}))
+        files.append(path)
+    assert main(["diff", str(files[1]), "--against", str(files[0]), "--summary"]) == 0
+    out: str = capsys.readouterr().out
+    return out
+
+
+def test_diff_says_a_new_location_is_not_applied(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    moved = with_bucket(location="EUROPE-WEST4")
+    out = diff_of(tmp_path, capsys, with_bucket(), moved)
+    assert "no changes" in out
+    assert "warning: experiment-bucket-hpc-lab-results: a bucket keeps its location for life" in out
+
+
+@pytest.mark.parametrize(
+    ("keep", "says"),
+    [
+        (True, "gs://hpc-lab-results stays with its files"),
+        (False, "gs://hpc-lab-results and every file in it are deleted"),
+    ],
+)
+def test_diff_says_what_becomes_of_a_renamed_buckets_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], keep: bool, says: str
+) -> None:
+    before = with_bucket()
+    before["miniCluster"]["dataVolumes"]["results"]["keep"] = keep
+    after = copy.deepcopy(before)
+    after["miniCluster"]["dataVolumes"]["results"]["bucket"]["name"] = "hpc-lab-results-2"
+    out = diff_of(tmp_path, capsys, before, after)
+    assert "- delete   gcp:storage/bucket:Bucket" in out
+    (warning,) = [line for line in out.splitlines() if "gs://hpc-lab-results" in line]
+    assert warning.startswith("warning: ") and says in warning
+
+
+def test_diff_says_the_brokers_lose_access_while_a_grant_is_replaced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    after = with_bucket()
+    after["miniCluster"]["containers"][0]["volumes"]["out"]["readOnly"] = True
+    out = diff_of(tmp_path, capsys, with_bucket(), after)
+    assert "because role" in out
+    assert "warning: the brokers cannot use gs://hpc-lab-results from the old grant's removal" in out

@@ -106,12 +106,14 @@ def _bucket_resources(spec: ExperimentSpec, name: str) -> list[RenderedResource]
             args = bucket_args(spec, volume, bucket, kept=kept)
             found.append(
                 RenderedResource(
-                    names.BUCKET_TYPE, names.bucket(name, volume), args, retain_on_delete=kept, role=BUCKET
+                    names.BUCKET_TYPE, names.bucket(name, bucket.name), args, retain_on_delete=kept, role=BUCKET
                 )
             )
         member = bucket_member_args(mc, volume, bucket, project_number=number, workload_pool=pool)
         found.append(
-            RenderedResource(names.BUCKET_ACCESS_TYPE, names.bucket_access(name, volume), member, role=BUCKET_ACCESS)
+            RenderedResource(
+                names.BUCKET_ACCESS_TYPE, names.bucket_access(name, bucket.name), member, role=BUCKET_ACCESS
+            )
         )
     return found
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..kubernetes_objects import DATA_VOLUME, NAMESPACE
-from ..lifecycle import lifecycle_of, replaced_by
+from ..lifecycle import BUCKET, BUCKET_ACCESS, lifecycle_of, replaced_by
 from .render import RenderedResource, to_yaml
 
 Action = Literal["create", "update", "replace", "delete"]
@@ -51,13 +51,22 @@ class Step:
 class UpdatePlan:
     steps: tuple[Step, ...]
     unchanged: int
+    #: Changes the stack makes that ``pulumi up`` leaves alone, by resource:
+    #: settings fixed once a resource exists (a bucket's location).
+    fixed: tuple[tuple[RenderedResource, tuple[str, ...]], ...] = ()
 
     def count(self, action: Action) -> int:
         return sum(1 for step in self.steps if step.action == action)
 
     @property
     def warnings(self) -> list[str]:
-        return [warning for step in self.steps for warning in _warnings(step)]
+        found = [warning for step in self.steps for warning in _warnings(step)]
+        for resource, paths in self.fixed:
+            found.append(
+                f"{resource.name}: a bucket keeps its {' and '.join(paths)} for life, so pulumi up leaves "
+                f"it as it is; for a bucket elsewhere, give it a new name"
+            )
+        return found
 
 
 def plan_update(before: list[RenderedResource], after: list[RenderedResource]) -> UpdatePlan:
@@ -67,6 +76,7 @@ def plan_update(before: list[RenderedResource], after: list[RenderedResource]) -
     new_keys = {(r.type_token, r.name) for r in after}
     steps: list[Step] = []
     replaced_roles: dict[str, list[str]] = {}
+    fixed: list[tuple[RenderedResource, tuple[str, ...]]] = []
     unchanged = 0
     for resource in after:
         previous = old.get((resource.type_token, resource.name))
@@ -74,7 +84,10 @@ def plan_update(before: list[RenderedResource], after: list[RenderedResource]) -
             steps.append(Step("create", resource))
             continue
         rules = lifecycle_of(resource.role, resource.body)
-        changed = tuple(p for p in changed_paths(previous.body, resource.body) if not rules.ignores(p))
+        every_change = changed_paths(previous.body, resource.body)
+        changed = tuple(p for p in every_change if not rules.ignores(p))
+        if resource.role == BUCKET and len(changed) < len(every_change):
+            fixed.append((resource, tuple(p for p in every_change if rules.ignores(p))))
         because = tuple(replaced_by(rules, list(changed)))
         because += tuple(f"{name} is replaced" for role in rules.replace_with for name in replaced_roles.get(role, []))
         if because:
@@ -87,7 +100,7 @@ def plan_update(before: list[RenderedResource], after: list[RenderedResource]) -
     for resource in reversed(before):
         if (resource.type_token, resource.name) not in new_keys:
             steps.append(Step("delete", resource))
-    return UpdatePlan(tuple(steps), unchanged)
+    return UpdatePlan(tuple(steps), unchanged, tuple(fixed))
 
 
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
@@ -137,6 +150,20 @@ def _warnings(step: Step) -> list[str]:
             )
         elif not old.retain_on_delete:
             found.append(f"the data on volume {resource.name} is lost: {what}{why}")
+    if resource.role == BUCKET:
+        bucket = f"gs://{old.body['name']}"
+        if old.retain_on_delete:
+            found.append(
+                f"{what}: kept, {bucket} stays with its files outside the stack; a stack that creates it "
+                "again fails while it exists (mount it with create: false instead)"
+            )
+        else:
+            found.append(f"{bucket} and every file in it are deleted (keep: false): {what}{why}")
+    if resource.role == BUCKET_ACCESS and step.action == "replace":
+        found.append(
+            f"the brokers cannot use gs://{old.body['bucket']} from the old grant's removal until the new "
+            f"grant reaches Cloud Storage (minutes): {what}{why}"
+        )
     if resource.role == NAMESPACE and not old.retain_on_delete:
         found.append(f"everything in namespace {old.body['metadata']['name']} is deleted: {what}{why}")
     return found

@@ -17,7 +17,14 @@ from .. import names
 from ..catalog.locations import parse_cluster
 from ..gke.kubeconfig import gke_kubeconfig
 from ..gke.nodepool import node_pool_args
-from ..gke.storage import bucket_args, bucket_member_args, cluster_problems
+from ..gke.storage import (
+    WORKLOAD_POOL_SUFFIX,
+    bucket_args,
+    bucket_member_args,
+    bucket_role,
+    cluster_problems,
+    existing_bucket_problem,
+)
 from ..lifecycle import BUCKET, BUCKET_ACCESS, LIFECYCLE, NODE_POOL
 from ..spec import Bucket, ExperimentSpec, MiniClusterSpec
 
@@ -75,35 +82,49 @@ def bucket_resources(
     """Each bucket data volume's bucket (when the stack creates it) and the grant
     that lets the brokers' service account use it, by role.
 
-    Fails before anything is created, with the command that fixes it, when
-    the cluster lacks Workload Identity or the Cloud Storage FUSE driver.
+    Resources are named by the bucket, not the volume: renaming a volume keeps
+    them (a new grant for the same bucket and account would be the same IAM
+    binding, which deleting the old one would take away). Fails before
+    anything is created, with the command that fixes it, when the cluster
+    lacks Workload Identity or the Cloud Storage FUSE driver, or a bucket
+    that exists cannot be written through Workload Identity.
     """
     pool, mc = spec.node_pool, spec.mini_cluster
     assert pool is not None
-    checked = found.apply(_cluster_ready_for_buckets)
+    workload_pool = found.apply(partial(_cluster_ready_for_buckets, pool.cluster_location))
+    # The principal names the pool's project (PROJECT_ID.svc.id.goog) by its number.
     project = gcp.organizations.get_project_output(
-        project_id=pool.cluster_project, opts=pulumi.InvokeOutputOptions(parent=parent)
+        project_id=workload_pool.apply(lambda pool_name: pool_name.removesuffix(WORKLOAD_POOL_SUFFIX)),
+        opts=pulumi.InvokeOutputOptions(parent=parent),
     )
+    rules = LIFECYCLE[BUCKET]
     made: dict[str, list[pulumi.Resource]] = {BUCKET: [], BUCKET_ACCESS: []}
     for volume_name, bucket in mc.buckets.items():
         kept = mc.data_volumes[volume_name].kept
         created: gcp.storage.Bucket | None = None
+        usable: pulumi.Output[Any] = pulumi.Output.from_input(True)
         if bucket.create:
             created = gcp.storage.Bucket(
-                names.bucket(name, volume_name),
+                names.bucket(name, bucket.name),
                 **bucket_args(spec, volume_name, bucket, kept=kept),
                 opts=pulumi.ResourceOptions(
                     parent=parent,
                     # A fixed, global name: the old bucket must go before a new one takes it.
                     delete_before_replace=True,
                     retain_on_delete=kept or None,
+                    ignore_changes=[engine_path(path) for path in rules.ignore_changes],
                 ),
             )
             made[BUCKET].append(created)
-        member = pulumi.Output.all(project.number, checked).apply(partial(_member, mc, volume_name, bucket))
+        else:
+            existing = gcp.storage.get_bucket_output(name=bucket.name, opts=pulumi.InvokeOutputOptions(parent=parent))
+            usable = existing.apply(partial(_existing_bucket_ready, bucket_role(mc, volume_name)))
+        member = pulumi.Output.all(project.number, workload_pool, usable).apply(
+            partial(_member, mc, volume_name, bucket)
+        )
         made[BUCKET_ACCESS].append(
             gcp.storage.BucketIAMMember(
-                names.bucket_access(name, volume_name),
+                names.bucket_access(name, bucket.name),
                 # The created bucket's own output: a new bucket is a new grant (its
                 # old one went with the old bucket), not only a later one.
                 bucket=created.name if created is not None else member["bucket"],
@@ -120,21 +141,28 @@ def bucket_resources(
 
 
 def _member(mc: MiniClusterSpec, volume_name: str, bucket: Bucket, found: list[Any]) -> dict[str, Any]:
-    number, workload_pool = found
+    number, workload_pool, _ = found
     return bucket_member_args(mc, volume_name, bucket, project_number=str(number), workload_pool=workload_pool)
 
 
-def _cluster_ready_for_buckets(cluster: gcp.container.GetClusterResult) -> str:
+def _cluster_ready_for_buckets(location: str, cluster: gcp.container.GetClusterResult) -> str:
     """The cluster's Workload Identity pool, once it is known to mount buckets."""
     pools = [c.workload_pool for c in cluster.workload_identity_configs or [] if c.workload_pool]
     fuse = any(
         driver.enabled for addons in cluster.addons_configs or [] for driver in addons.gcs_fuse_csi_driver_configs or []
     )
-    problems = cluster_problems(cluster.name, pools[0] if pools else None, fuse)
+    problems = cluster_problems(cluster.name, location, pools[0] if pools else None, fuse)
     if problems:
         # The message alone, without a Python traceback.
         raise pulumi.RunError("; ".join(problems))
     return pools[0]
+
+
+def _existing_bucket_ready(role: str, found: gcp.storage.GetBucketResult) -> bool:
+    problem = existing_bucket_problem(found.name, role, uniform_access=found.uniform_bucket_level_access)
+    if problem is not None:
+        raise pulumi.RunError(problem)
+    return True
 
 
 def gke_kubernetes_provider(

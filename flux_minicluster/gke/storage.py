@@ -15,6 +15,8 @@ from ..catalog.buckets import FUSE_DRIVER, READ_ONLY_ROLE, READ_WRITE_ROLE, work
 from ..catalog.locations import region_of
 from ..spec import Bucket, ExperimentSpec, MiniClusterSpec
 
+#: A Workload Identity pool's name: its project's id and this.
+WORKLOAD_POOL_SUFFIX = ".svc.id.goog"
 #: Files written through the mount are the pod's user's, and its group's to share.
 FILE_MODE = "664"
 DIR_MODE = "775"
@@ -88,17 +90,28 @@ def bucket_volume_source(mc: MiniClusterSpec, bucket: Bucket, read_only: bool) -
     return source
 
 
-def cluster_problems(cluster: str, workload_pool: str | None, fuse_driver: bool | None) -> list[str]:
+def cluster_problems(cluster: str, location: str, workload_pool: str | None, fuse_driver: bool | None) -> list[str]:
     """What the cluster lacks for buckets: Workload Identity, the Cloud Storage FUSE add-on."""
     problems = []
+    update = f"gcloud container clusters update {cluster} --location {location}"
     if not workload_pool:
         problems.append(
             f"cluster {cluster} has no Workload Identity, which pods need to reach a bucket: "
-            f"gcloud container clusters update {cluster} --workload-pool=PROJECT_ID.svc.id.goog"
+            f"{update} --workload-pool=PROJECT_ID{WORKLOAD_POOL_SUFFIX}"
         )
     if not fuse_driver:
         problems.append(
             f"cluster {cluster} has no Cloud Storage FUSE CSI driver, which mounts buckets: "
-            f"gcloud container clusters update {cluster} --update-addons GcsFuseCsiDriver=ENABLED"
+            f"{update} --update-addons GcsFuseCsiDriver=ENABLED"
         )
     return problems
+
+
+def existing_bucket_problem(name: str, role: str, *, uniform_access: bool) -> str | None:
+    """Why a bucket the stack does not create cannot be written through Workload Identity, if it cannot."""
+    if role == READ_WRITE_ROLE and not uniform_access:
+        return (
+            f"bucket {name} has no uniform bucket-level access, which writing through Workload Identity "
+            f"needs: gcloud storage buckets update gs://{name} --uniform-bucket-level-access"
+        )
+    return None

@@ -465,6 +465,16 @@ class MiniClusterSpec(SpecModel):
                     check_quantity(value)
                 except ValueError as error:
                     broken.append((("pod", "annotations", annotation), str(error)))
+        first_of: dict[str, str] = {}
+        for name, bucket in self.buckets.items():
+            first = first_of.setdefault(bucket.name, name)
+            if first != name:
+                broken.append(
+                    (
+                        ("dataVolumes", name, "bucket", "name"),
+                        f"{bucket.name} is already dataVolumes.{first}; mount that volume in more places instead",
+                    )
+                )
         fuse = self.pod.annotations.get(FUSE_ANNOTATION)
         if self.buckets and fuse is not None and fuse.lower() != "true":
             broken.append(
