@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from ..errors import SpecError
 from ..stackfile.history import RevisionError, stack_at_revision
@@ -38,7 +39,39 @@ class CommandError(Exception):
     """A problem with the command's own arguments (an output folder, ...), not the stack."""
 
 
+class OutputError(Exception):
+    """Standard output refused what the command wrote."""
+
+
+class _GuardedOutput:
+    """Standard output whose write errors say they are about the output."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self._stream.write(text))
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise OutputError(error.strerror or str(error)) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise OutputError(error.strerror or str(error)) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    stdout = sys.stdout
+    sys.stdout = _GuardedOutput(stdout)
     try:
         args = _parser().parse_args(argv)
         code = int(args.run(args))
@@ -57,6 +90,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (render | head): what it read is all it wanted.
         _discard_stdout()
         return 0
+    except OutputError as error:
+        # Standard output cannot take it (a full disk, /dev/full, a closed descriptor).
+        _discard_stdout()
+        print(f"flux-minicluster: cannot write the output: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    finally:
+        sys.stdout = stdout
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -20,11 +20,14 @@ from ..spec.stack import CONFIG_NAMESPACE, PLAINTEXT_CERTIFICATE, SECRET_KEYS, S
 from .lookup import STDIN, resolve_stack, stack_name
 from .messages import closest, did_you_mean
 from .validation import validate_config
-from .yamllines import KeyPath, LocatedYaml, load_located
+from .yamllines import KeyPath, LocatedYaml, TooLarge, error_location, load_located
 
 #: The top-level keys of a Pulumi stack file (``ProjectStack`` in pulumi/pulumi,
 #: sdk/go/common/workspace/project.go).
 STACK_FILE_KEYS = ("config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment")
+#: The longest stack file read (characters): stack files are a few kilobytes,
+#: and parsing takes time in proportion to the text.
+MAX_STACK_CHARACTERS = 128 * 1024
 #: A namespace this close to ours (difflib ratio) is taken for a misspelling of it.
 _NAMESPACE_TYPO_RATIO = 0.8
 
@@ -67,15 +70,25 @@ def read_stack(stack: str | Path, *, stdin: TextIO | None = None) -> StackFile:
 
 def parse_stack(text: str, *, label: str, path: Path) -> StackFile:
     """Validate the text of a stack file; ``label`` names it in problems."""
+    if len(text) > MAX_STACK_CHARACTERS:
+        raise SpecError(
+            [
+                Problem(
+                    "",
+                    f"has {len(text):,} characters; a stack file holds at most {MAX_STACK_CHARACTERS:,}",
+                    file=label,
+                )
+            ]
+        )
     try:
         source = load_located(text)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        where = f" (column {mark.column + 1})" if mark else ""
+        line, column, problem = error_location(error, text)
         raise SpecError(
-            [Problem("", f"is not valid YAML: {problem}{where}", file=label, line=mark.line + 1 if mark else 0)]
+            [Problem("", f"is not valid YAML: {problem} (column {column})", file=label, line=line)]
         ) from None
+    except TooLarge as error:
+        raise SpecError([Problem("", f"is refused: {error}", file=label)]) from None
     reader = _StackReader(label, source)
     values, encrypted = reader.config_values()
     spec: StackConfig | None = None
