@@ -223,6 +223,58 @@ def test_unknown_stack_name_suggests_the_closest(
     assert len(err) == 1 and err[0].endswith("did you mean kind-local?")
 
 
+def project(folder: Path) -> Path:
+    """A project whose stacks live in ``stacks/``: ``alpha`` and ``beta``."""
+    (folder / "Pulumi.yaml").write_text("name: lab\nruntime: python\nstackConfigDir: stacks\n")
+    (folder / "stacks").mkdir()
+    for name in ("alpha", "beta"):
+        write_stack(folder / "stacks", GOOD, f"Pulumi.{name}.yaml")
+    return folder
+
+
+def test_a_stack_file_named_at_the_project_root_points_to_the_stack(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project(tmp_path))
+    assert run(capsys, "validate", "Pulumi.beta.yaml") == (
+        2,
+        "",
+        ["Pulumi.beta.yaml: no such stack file; did you mean stacks/Pulumi.beta.yaml (the stack beta)?"],
+    )
+    assert run(capsys, "validate", "stacks/Pulumi.gamma.yaml")[2] == [
+        "stacks/Pulumi.gamma.yaml: no such stack file; the project's stacks are stacks/Pulumi.STACK.yaml: alpha, beta"
+    ]
+
+
+def test_the_project_file_is_not_taken_for_a_stack(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project(tmp_path))
+    assert run(capsys, "validate", "Pulumi.yaml") == (
+        2,
+        "",
+        [
+            "Pulumi.yaml: is the Pulumi project file, not a stack; the project's stacks are stacks/Pulumi.STACK.yaml: alpha, beta"
+        ],
+    )
+
+
+def test_no_stack_outside_a_project_says_what_to_give(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for command in ("render", "diff"):
+        args = [command] if command == "render" else [command, "--against", "HEAD"]
+        assert run(capsys, *args) == (
+            2,
+            "",
+            [
+                "stacks/Pulumi.lammps-cpu.yaml: no stack given, and no Pulumi.yaml here or above to find the "
+                "default stack in; give a stack file or run this in the project"
+            ],
+        )
+
+
 def test_dash_reads_the_stack_from_standard_input(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

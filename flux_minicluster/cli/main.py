@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import SpecError
 from ..stackfile.history import RevisionError, stack_at_revision
-from ..stackfile.lookup import STDIN, find_project
+from ..stackfile.lookup import STDIN, default_stack
 from ..stackfile.reader import StackFile, read_stack
 from ..stackfile.schema import stack_file_schema
 from .render import ENCRYPTED, RenderedResource, certificate_stand_in, render_stream, rendered_resources, to_yaml
@@ -178,10 +178,7 @@ def _render(args: argparse.Namespace) -> int:
 
 def _default_stack() -> str:
     """The default stack of the project this runs in, wherever in it."""
-    project = find_project(Path.cwd())
-    if project is None:
-        return DEFAULT_STACK
-    return os.path.relpath(project.parent / DEFAULT_STACK)
+    return default_stack(DEFAULT_STACK)
 
 
 def _write_files(folder: Path, resources: list[RenderedResource], *, secret: bool) -> list[Path]:

@@ -41,9 +41,15 @@ def resolve_stack(stack: str) -> Path:
 
     A name is looked up in the stack folder of the project this command runs
     in (the nearest folder above with a ``Pulumi.yaml``), wherever that is.
+    A path that names the project file, or a stack file that is not there,
+    is refused with where the stacks are.
     """
     path = Path(stack)
+    if path.name in PROJECT_FILES and path.is_file():
+        raise SpecError([Problem("", f"is the Pulumi project file, not a stack{_stacks_hint(path)}", file=stack)])
     if path.suffix in (".yaml", ".yml") or os.sep in stack or path.exists():
+        if not path.exists():
+            raise SpecError([Problem("", f"no such stack file{_missing_file_hint(path)}", file=stack)])
         return path
     project = find_project(Path.cwd())
     if project is None:
@@ -64,3 +70,40 @@ def stack_name(path: Path) -> str:
     if str(path) == STDIN:
         return "stdin"
     return path.name.removeprefix("Pulumi.").removesuffix(".yaml").removesuffix(".yml")
+
+
+def default_stack(relative: str) -> str:
+    """The project's default stack (``relative`` to the project root), wherever in it this runs."""
+    project = find_project(Path.cwd())
+    if project is None:
+        raise SpecError(
+            [
+                Problem(
+                    "",
+                    f"no stack given, and no {PROJECT_FILES[0]} here or above to find the default stack "
+                    "in; give a stack file or run this in the project",
+                    file=relative,
+                )
+            ]
+        )
+    return os.path.relpath(project.parent / relative)
+
+
+def _stacks_hint(project_file: Path) -> str:
+    """Where the project of ``project_file`` keeps its stacks, and their names."""
+    folder = stacks_folder(project_file.resolve())
+    known = sorted(stack_name(p) for p in folder.glob("Pulumi.*.y*ml"))
+    where = os.path.relpath(folder / "Pulumi.STACK.yaml")
+    return f"; the project's stacks are {where}" + (f": {', '.join(known)}" if known else "")
+
+
+def _missing_file_hint(path: Path) -> str:
+    """For a stack file named where it is not: the same stack in the project's stack folder."""
+    project = find_project(path.parent if path.parent.is_dir() else Path.cwd())
+    if project is None:
+        return ""
+    folder = stacks_folder(project)
+    candidate = folder / path.name
+    if candidate.is_file() and candidate.resolve() != path.resolve():
+        return f"; did you mean {os.path.relpath(candidate)} (the stack {stack_name(candidate)})?"
+    return _stacks_hint(project)
