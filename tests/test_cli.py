@@ -370,7 +370,7 @@ def test_number_where_a_string_is_wanted_says_to_quote_it(tmp_path: Path, capsys
     assert code == 2
     assert err == [
         f"{path}:{line_of(text, 'image: 0.2')}: operator.image: expects a string, but YAML reads 0.2 as a number: "
-        "write it as a string: quote it"
+        "write it as a string: quote it (pulumi config set --path: add --type string)"
     ]
 
 

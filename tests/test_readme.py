@@ -151,3 +151,19 @@ def test_the_readme_flux_mc_function_hands_flux_every_word_as_quoted(tmp_path) -
     assert argv[: argv.index("--")] == ["exec", "-i", "-n", "lammps", "-c", "lammps", "pod/lammps-0-x"]
     assert argv[argv.index("--") + 1 : argv.index("--") + 3] == ["sh", "-c"]
     assert argv[argv.index("--") + 4 :] == ["flux", "run", "-N8", "-n448", "sh", "-c", 'echo "two words" $HOME']
+
+
+def test_the_readmes_example_messages_are_what_validate_prints() -> None:
+    stack = ROOT / "tests" / "data" / "readme" / "Pulumi.mine.yaml"
+    done = subprocess.run(
+        [sys.executable, "-m", "flux_minicluster.cli", "validate", str(stack.relative_to(ROOT))],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    printed = done.stderr.replace("tests/data/readme/", "stacks/").splitlines()
+    readme = (ROOT / "README.md").read_text()
+    shown = [line for line in readme.splitlines() if line.startswith("stacks/Pulumi.mine.yaml:")]
+    assert done.returncode == 2 and printed == shown

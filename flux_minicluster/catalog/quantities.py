@@ -31,7 +31,7 @@ GIB = 2**30
 MIB = 2**20
 
 
-def quantity_value(value: str | int) -> Fraction:
+def quantity_value(value: str | int | float) -> Fraction:
     """The exact value of a quantity: cores for CPU, bytes for memory.
 
     Raises ``ValueError`` for text that is not a quantity.

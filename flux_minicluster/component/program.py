@@ -12,9 +12,9 @@ from typing import Any
 import pulumi
 
 from .. import names
-from ..errors import Problem, SpecError
+from ..errors import Problem, SpecError, format_location
 from ..spec.stack import CONFIG_NAMESPACE, PLAINTEXT_CERTIFICATE, StackConfig
-from ..stackfile.validation import spec_from_config
+from ..stackfile.validation import section_from_text, validate_config
 from .outputs import camel_case_keys
 
 #: Keys of the stack configuration, except the secret certificate.
@@ -24,9 +24,16 @@ CONFIG_KEYS = ("nodePool", "miniCluster", "operator", "kubernetes")
 def read_config(config: pulumi.Config) -> StackConfig:
     """The validated stack configuration; raises ``SpecError`` naming each field."""
     values: dict[str, Any] = {}
+    unreadable: list[Problem] = []
     for key in CONFIG_KEYS:
-        value = config.get_object(key)
-        if value is not None:
+        # Pulumi hands every section over as JSON text, whichever way the stack file writes it.
+        text = config.get(key)
+        if text is None:
+            continue
+        value, problem = section_from_text(key, text)
+        if problem is not None:
+            unreadable.append(Problem(key, problem))
+        else:
             values[key] = value
     # Read as plain text so it is checked like any other field; it leaves the
     # spec only wrapped as a Pulumi secret.
@@ -36,7 +43,15 @@ def read_config(config: pulumi.Config) -> StackConfig:
             # A secret key in plaintext in a stack file ends up in git.
             raise SpecError([Problem("curveCertificate", PLAINTEXT_CERTIFICATE)])
         values["curveCertificate"] = certificate
-    return spec_from_config(values)
+    # As strict as the offline command: a stack file passes both, or neither.
+    spec, broken = validate_config(values, strict=True)
+    if spec is not None and not unreadable:
+        return spec
+    said = {problem.path for problem in unreadable}
+    problems = unreadable + [
+        Problem(format_location(loc), message) for loc, message in broken if str(loc[0]) not in said
+    ]
+    raise SpecError(sorted(problems))
 
 
 def run() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 from pydantic.alias_generators import to_camel
 
 DNS_LABEL_MAX = 63
@@ -47,7 +47,7 @@ def check_dns_label(value: str) -> str:
     return value
 
 
-def check_quantity(value: str | int) -> str | int:
+def check_quantity(value: str | int | float) -> str | int | float:
     if isinstance(value, bool) or not _QUANTITY.match(str(value)):
         raise ValueError(f"{value!r} is not a Kubernetes quantity (for example 4, 500m, 16Gi)")
     return value
@@ -82,6 +82,17 @@ def check_absolute_path(value: str) -> str:
 
 
 DnsLabel = Annotated[str, AfterValidator(check_dns_label)]
-Quantity = Annotated[str | int, AfterValidator(check_quantity)]
+
+
+def _quantity_input(value: object) -> object:
+    """A quantity as YAML writes it (``4``, ``0.5``, ``500m``), refused as a whole otherwise."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        shown = "true or false" if isinstance(value, bool) else type(value).__name__
+        raise ValueError(f"expects a Kubernetes quantity (for example 4, 0.5, 500m, 16Gi), not {shown}")
+    return value
+
+
+#: ``cpu: 0.5`` is a quantity as Kubernetes reads it; kept as written.
+Quantity = Annotated[str | int | float, BeforeValidator(_quantity_input), AfterValidator(check_quantity)]
 Labels = Annotated[dict[str, str], AfterValidator(check_labels)]
 AbsolutePath = Annotated[str, AfterValidator(check_absolute_path)]

@@ -139,7 +139,9 @@ def _number(value: Fraction) -> str:
     return str(int(value)) if value.denominator == 1 else f"{float(value):.2f}"
 
 
-def _asked(requests: dict[str, str | int], limits: dict[str, str | int], resource: str) -> tuple[str, str | int] | None:
+def _asked(
+    requests: dict[str, str | int | float], limits: dict[str, str | int | float], resource: str
+) -> tuple[str, str | int | float] | None:
     """What a container asks of a resource: its request, else its limit."""
     if resource in requests:
         return "requests", requests[resource]

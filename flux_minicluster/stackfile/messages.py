@@ -31,6 +31,14 @@ _WANTED = {
 }
 
 
+#: Text that YAML would read as the type wanted, were it not quoted.
+_UNQUOTED = {
+    "int_type": lambda text: re.fullmatch(r"[-+]?[0-9]+", text) is not None,
+    "bool_type": lambda text: text in ("true", "false"),
+    "float_type": lambda text: re.fullmatch(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?", text) is not None,
+}
+
+
 def problem_message(detail: ErrorDetails) -> str:
     """Pydantic's error, said so that a user knows what to write."""
     kind, value, loc = detail["type"], detail["input"], tuple(detail["loc"])
@@ -44,7 +52,12 @@ def problem_message(detail: ErrorDetails) -> str:
     if kind == "string_type" and isinstance(value, bool | int | float):
         return (
             f"expects a string, but YAML reads {_yaml_text(value)} as a {_yaml_kind(value)}: "
-            "write it as a string: quote it"
+            "write it as a string: quote it (pulumi config set --path: add --type string)"
+        )
+    if kind in _UNQUOTED and isinstance(value, str) and _UNQUOTED[kind](value):
+        return (
+            f"expects {_WANTED[kind]}, not the text {value!r}: write it unquoted "
+            "(pulumi config set --path: leave out --type string)"
         )
     if kind in _WANTED:
         return f"expects {_WANTED[kind]}, not {_describe(value)}"

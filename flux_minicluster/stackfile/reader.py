@@ -19,7 +19,7 @@ from ..errors import Problem, SpecError, format_location
 from ..spec.stack import CONFIG_NAMESPACE, PLAINTEXT_CERTIFICATE, SECRET_KEYS, StackConfig, config_keys
 from .lookup import STDIN, resolve_stack, stack_name
 from .messages import closest, did_you_mean
-from .validation import validate_config
+from .validation import section_from_text, validate_config
 from .yamllines import KeyPath, LocatedYaml, TooLarge, error_location, load_located
 
 #: The top-level keys of a Pulumi stack file (``ProjectStack`` in pulumi/pulumi,
@@ -197,6 +197,13 @@ class _StackReader:
                 # A secret key in plaintext in a stack file ends up in git.
                 self.report(at, PLAINTEXT_CERTIFICATE, key)
                 continue
+            if isinstance(value, str) and key in sections:
+                # pulumi config set KEY '{...}' (without --path) stores the section as JSON text.
+                value, problem = section_from_text(key, value)
+                if problem is not None:
+                    self.report(at, problem, key)
+                    self.supplied_elsewhere.add(key)  # said: not also "required"
+                    continue
             values[key] = value
         return values, encrypted
 

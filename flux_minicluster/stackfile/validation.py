@@ -9,6 +9,7 @@ and the offline command read settings through the same function.
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Iterable
 from typing import Any, get_args, get_origin
@@ -17,12 +18,31 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from ..errors import Location, Problem, SpecError, format_location
-from ..spec.stack import StackConfig
+from ..spec.stack import CONFIG_NAMESPACE, StackConfig
 from .fields import as_model, field_info, type_at
 from .messages import problem_message
 
 #: Validation passes: each one sets aside the values the previous one refused.
 _MAX_PASSES = 5
+
+
+def section_from_text(key: str, text: str) -> tuple[Any, str | None]:
+    """A section as ``pulumi config set`` stores it without ``--path``: JSON text
+    (``'{"name": "lammps", ...}'``). The Pulumi program receives every section
+    as such text, so both readers take it the same way. Returns the value, or
+    ``None`` and the problem."""
+    try:
+        return json.loads(text), None
+    except json.JSONDecodeError as error:
+        return None, (
+            f"is the text {_shortened(text)!r}, which is not JSON ({error.msg}, column {error.colno}); "
+            f"write the section as YAML key: value lines, or set it with pulumi config set {CONFIG_NAMESPACE}:{key} "
+            "'{...JSON...}'"
+        )
+
+
+def _shortened(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def spec_from_config(values: dict[str, Any], *, strict: bool = False) -> StackConfig:
