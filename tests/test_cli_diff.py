@@ -13,13 +13,16 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 import yaml
 from conftest import ROOT, STACKS_DIR
 
-from flux_minicluster.cli import main
+from flux_minicluster.broker import fluxfacts
+from flux_minicluster.cli import main, old_package
 
 LAMMPS = "stacks/Pulumi.lammps-cpu.yaml"
 COMMAND = Path(sys.executable).with_name("flux-minicluster")
@@ -434,3 +437,105 @@ def test_without_git_a_revision_is_refused_and_a_file_still_works(
     assert err == "--against HEAD: git is not installed; give a stack file to compare with\n"
     code, out, err = run(capsys, "lammps-cpu", "--against", LAMMPS, "--summary")
     assert (code, err) == (0, "") and "no changes; 8 unchanged" in out
+
+
+# The package's own source in the stacks' repository, as in this project or a
+# program that vendors it; the old default view image is what the revision had.
+NEW_VIEW = fluxfacts.DEFAULT_FLUX_VIEW_IMAGE
+OLD_VIEW = "ghcr.io/converged-computing/flux-view-ubuntu:tag-jammy"
+
+
+def copy_package(into: Path, *, view: str = NEW_VIEW) -> None:
+    shutil.copytree(ROOT / "flux_minicluster", into, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
+    facts = into / "broker" / "fluxfacts.py"
+    facts.write_text(facts.read_text().replace(f'"{NEW_VIEW}"', f'"{view}"'))
+
+
+@pytest.mark.parametrize("inside", ["flux_minicluster", "vendor/flux_minicluster"])
+def test_a_commit_that_changes_only_a_package_default_shows_what_it_changes_and_replaces(
+    repo: Path, capsys, monkeypatch: pytest.MonkeyPatch, inside: str
+) -> None:
+    copy_package(repo / inside, view=OLD_VIEW)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "the package with its old default")
+    copy_package(repo / inside)  # the package as installed: only the default differs
+    git(repo, "commit", "-q", "-am", "a new default view image")
+    if inside == "flux_minicluster":  # as in this project: the package runs from the repository
+        monkeypatch.setattr(old_package, "__file__", str(repo / inside / "cli" / "old_package.py"))
+    code, out, err = run(capsys, "lammps-cpu", "--against", "HEAD~1")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0] == (
+        f"rendered: the old side by the package at HEAD~1 ({inside}/), "
+        "the new side by the installed flux-minicluster " + metadata.version("flux-minicluster")
+    )
+    assert f"-        image: {OLD_VIEW}" in out and f"+        image: {NEW_VIEW}" in out
+    action, because = steps(out)["experiment-job"]
+    assert action == "replace" and "spec.template.spec.initContainers[0].image" in because
+    assert any("Flux instance is stopped" in w for w in warnings(out))
+    # Against the commit with the same package, nothing changes.
+    code, out, _ = run(capsys, "lammps-cpu", "--against", "HEAD", "--summary")
+    assert code == 0 and "no changes; 8 unchanged" in out
+
+
+def test_a_package_too_old_to_render_for_a_diff_is_named_and_both_sides_use_the_installed_one(
+    repo: Path, capsys
+) -> None:
+    copy_package(repo / "flux_minicluster", view=OLD_VIEW)
+    (repo / "flux_minicluster" / "cli" / "comparison.py").unlink()
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "an older package")
+    code, out, err = run(capsys, "lammps-cpu", "--against", "HEAD", "--summary")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0].startswith("rendered: both sides by the installed flux-minicluster ")
+    assert "the package at HEAD (flux_minicluster/) is too old to render for a diff" in out
+    assert "no changes; 8 unchanged" in out
+
+
+def test_old_package_names_the_version_that_renders_the_old_side(repo: Path, tmp_path_factory, capsys) -> None:
+    folder = tmp_path_factory.mktemp("old")
+    copy_package(folder / "flux_minicluster", view=OLD_VIEW)  # as pip install --target leaves it
+    code, out, err = run(capsys, "lammps-cpu", "--against", LAMMPS, "--old-package", str(folder), "--summary")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0].startswith(f"rendered: the old side by the package in {folder}, the new side by ")
+    assert steps(out)["experiment-job"][0] == "replace"
+    # The same folder for the old side at a revision; HEAD holds no package here.
+    code, out, _ = run(capsys, "lammps-cpu", "--against", "HEAD", "--old-package", str(folder), "--summary")
+    assert code == 0 and steps(out)["experiment-job"][0] == "replace"
+
+
+def test_an_old_package_that_cannot_render_is_one_line_and_exit_2(repo: Path, tmp_path_factory, capsys) -> None:
+    empty = tmp_path_factory.mktemp("empty")
+    code, out, err = run(capsys, "lammps-cpu", "--against", "HEAD", "--old-package", str(empty))
+    assert (code, out) == (2, "")
+    assert (
+        err
+        == f"--old-package {empty}: holds no flux_minicluster/ package; give a folder made by pip install --target FOLDER flux-minicluster==VERSION\n"
+    )
+    broken = tmp_path_factory.mktemp("broken")
+    copy_package(broken / "flux_minicluster")
+    (broken / "flux_minicluster" / "spec" / "__init__.py").write_text('raise ImportError("broken on purpose")\n')
+    code, out, err = run(capsys, "lammps-cpu", "--against", "HEAD", "--old-package", str(broken))
+    assert (code, out) == (2, "")
+    assert (
+        err.startswith(f"the package in {broken}: failed to render the old side: ImportError: broken on purpose")
+        and err.count("\n") == 1
+    )
+
+
+def test_the_old_package_is_copied_out_of_git_and_leaves_no_trace(repo: Path, capsys, monkeypatch) -> None:
+    copy_package(repo / "flux_minicluster", view=OLD_VIEW)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "package")
+    copy_package(repo / "flux_minicluster")
+    scratch = repo.parent / "scratch"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    tempfile.tempdir = None  # read TMPDIR again
+    try:
+        before = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True).stdout
+        code, _, _ = run(capsys, "lammps-cpu", "--against", "HEAD", "--summary")
+        after = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True).stdout
+    finally:
+        tempfile.tempdir = None
+    assert code == 0 and before == after == " M flux_minicluster/broker/fluxfacts.py\n"
+    assert list(scratch.iterdir()) == [] and not (repo / ".git" / "worktrees").exists()

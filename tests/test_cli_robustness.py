@@ -119,7 +119,9 @@ def test_the_old_version_can_come_from_standard_input(tmp_path: Path) -> None:
     path = write_stack(tmp_path, GOOD.replace("size: 2", "size: 3"))
     done = cli("diff", str(path), "--against", "-", "--summary", stdin=GOOD)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith(f"Resources (<stdin> -> {path}):\n")
+    rendered, resources = done.stdout.splitlines()[:2]
+    assert rendered.startswith("rendered: both sides by the installed flux-minicluster ")
+    assert resources == f"Resources (<stdin> -> {path}):"
     assert "+- replace  kubernetes:core/v1:ConfigMap" in done.stdout
 
 

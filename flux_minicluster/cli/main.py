@@ -11,17 +11,20 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from ..errors import SpecError
-from ..stackfile.history import RevisionError, stack_at_revision
+from ..stackfile.history import RevisionError, StackText, stack_text_at_revision
 from ..stackfile.lookup import STDIN, default_stack
-from ..stackfile.reader import StackFile, read_stack
+from ..stackfile.reader import StackFile, parse_stack, read_stack
 from ..stackfile.schema import stack_file_schema
-from .render import ENCRYPTED, RenderedResource, certificate_stand_in, render_stream, rendered_resources, to_yaml
+from .comparison import comparable_resources
+from .old_package import PackagePredates, as_exchanged, package_at_revision, package_folder, render_with
+from .render import ENCRYPTED, RenderedResource, render_stream, rendered_resources, to_yaml
 from .update_plan import describe, plan_update
 
 DEFAULT_STACK = "stacks/Pulumi.lammps-cpu.yaml"
@@ -144,6 +147,16 @@ def _parser() -> argparse.ArgumentParser:
         metavar="REV_OR_FILE",
         help="the version to compare with: a stack file, else a git revision (HEAD, origin/main, a commit)",
     )
+    diff.add_argument(
+        "--old-package",
+        type=Path,
+        metavar="FOLDER",
+        help=(
+            "render the old side with the package in FOLDER (pip install --target FOLDER flux-minicluster==VERSION); "
+            "by default the package as it was at the revision when the repository holds its source, "
+            "else the installed one"
+        ),
+    )
     diff.add_argument("--summary", action="store_true", help="print only what happens to each resource")
     diff.add_argument("--exit-code", action="store_true", help=f"exit {EXIT_CHANGES} when any resource would change")
     diff.set_defaults(run=_diff)
@@ -255,28 +268,59 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _diff(args: argparse.Namespace) -> int:
     stack = read_stack(args.stack or _default_stack())
-    if Path(args.against).is_file() or args.against == STDIN:
-        before: StackFile | None = read_stack(args.against)
-        before_label = "<stdin>" if args.against == STDIN else args.against
-    elif args.stack == STDIN:
-        raise CommandError("a stack read from standard input has no git history; give --against a stack file")
-    else:
-        before = stack_at_revision(stack.path, args.against)
-        before_label = f"{args.against}:{stack.path}"
     after_label = "<stdin>" if args.stack == STDIN else str(stack.path)
+    with tempfile.TemporaryDirectory(prefix="flux-minicluster-diff-") as scratch:
+        before, before_label, rendered_by = _old_side(args, stack, Path(scratch))
+    if rendered_by:
+        print(f"rendered: {rendered_by}")
     if before is None:
         print(f"{stack.path} is not in {args.against}: every resource is created")
-    plan = plan_update(_for_comparison(before), _for_comparison(stack))
+    plan = plan_update(before or [], as_exchanged(comparable_resources(stack)))
     sys.stdout.write(describe(plan, before_label=before_label, after_label=after_label, hunks=not args.summary))
     return EXIT_CHANGES if args.exit_code and plan.steps else 0
 
 
-def _for_comparison(stack: StackFile | None) -> list[RenderedResource]:
-    """A stack's resources, with the certificate described, never shown."""
-    if stack is None:
-        return []
-    ciphertext = stack.encrypted.get("curveCertificate")
-    return rendered_resources(stack.spec, certificate=certificate_stand_in(stack.spec, ciphertext))
+def _old_side(
+    args: argparse.Namespace, stack: StackFile, scratch: Path
+) -> tuple[list[RenderedResource] | None, str, str]:
+    """The old version's resources (``None``: it did not exist), how the output
+    names it, and which package rendered each side."""
+    installed = f"the installed flux-minicluster {_version()}"
+    both = f"both sides by {installed}"
+    other = "--old-package FOLDER renders the old side with another version"
+    named = package_folder(args.old_package) if args.old_package is not None else None
+    if args.against == STDIN or Path(args.against).is_file():
+        shown = "<stdin>" if args.against == STDIN else args.against
+        if named is None:
+            return comparable_resources(read_stack(args.against)), shown, f"{both}; {other}"
+        path = Path(args.against)
+        old = StackText(sys.stdin.read() if args.against == STDIN else _read_text(path), shown)
+    elif args.stack == STDIN:
+        raise CommandError("a stack read from standard input has no git history; give --against a stack file")
+    else:
+        shown = f"{args.against}:{stack.path}"
+        found = stack_text_at_revision(stack.path, args.against)
+        if found is None:
+            return None, shown, ""
+        path, old = stack.path, found
+        if named is None:
+            named = package_at_revision(stack.path, args.against, scratch)
+        if named is None:
+            held = f"{both}; {args.against} holds no copy of the package ({other})"
+            return comparable_resources(parse_stack(old.text, label=old.label, path=path)), shown, held
+    try:
+        resources = render_with(named, old.text, label=old.label, path=path)
+    except PackagePredates:
+        too_old = f"{both}; {named.title} is too old to render for a diff ({other})"
+        return comparable_resources(parse_stack(old.text, label=old.label, path=path)), shown, too_old
+    return resources, shown, f"the old side by {named.title}, the new side by {installed}"
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CommandError(f"{path}: cannot be read: {error}") from None
 
 
 def _schema(args: argparse.Namespace) -> int:
