@@ -120,12 +120,45 @@ def test_a_size_change_within_max_size_updates_only_the_size_patch(repo: Path, c
         "experiment-size": ("update", "spec.parallelism, spec.completions"),
         "experiment-budget": ("update", "spec.minAvailable"),
     }
-    assert warnings(out) == []
+    # The ranks above the new size stop; the pool keeps its 8 nodes.
+    assert warnings(out) == [
+        "warning: ranks 6-7 (lammps-6, lammps-7) stop and leave the instance; jobs running on them are lost",
+        "warning: 2 of the pool's 8 nodes run no broker at size 6 and keep billing until nodePool.nodeCount follows (6)",
+    ]
     assert "2 to update; 6 unchanged" in out
     # The hunk names the object in its file names and shows the new count.
     assert "--- HEAD:stacks/Pulumi.lammps-cpu.yaml: kubernetes:batch/v1:JobPatch experiment-size" in out
     assert "+++ stacks/Pulumi.lammps-cpu.yaml: kubernetes:batch/v1:JobPatch experiment-size" in out
     assert "+  parallelism: 6" in out and "-  parallelism: 8" in out
+
+
+def test_shrinking_the_pool_with_the_size_leaves_no_idle_nodes_and_growing_warns_of_nothing(repo: Path, capsys) -> None:
+    scale(repo, 7)
+    edit(repo, LAMMPS, "nodeCount: 8", "nodeCount: 7")
+    code, out, err = run(capsys, "lammps-cpu", "--against", "HEAD", "--summary")
+    assert (code, err) == (0, "")
+    assert warnings(out) == ["warning: rank 7 (lammps-7) stops and leaves the instance; jobs running on it are lost"]
+    git(repo, "commit", "-qam", "seven")
+    edit(repo, LAMMPS, "    size: 7\n", "    size: 8\n")
+    edit(repo, LAMMPS, "nodeCount: 7", "nodeCount: 8")
+    code, out, _ = run(capsys, "lammps-cpu", "--against", "HEAD", "--summary")
+    assert code == 0 and warnings(out) == []
+
+
+def test_a_size_change_without_max_size_replaces_the_brokers_and_says_max_size_would_not(repo: Path, capsys) -> None:
+    edit(repo, LAMMPS, "    maxSize: 8\n", "")
+    git(repo, "commit", "-qam", "no maxSize")
+    scale(repo, 6)
+    code, out, err = run(capsys, "lammps-cpu", "--against", "HEAD", "--summary")
+    assert (code, err) == (0, "")
+    assert steps(out)["experiment-job"][0] == "replace"
+    assert warnings(out) == [
+        "warning: the running Flux instance is stopped and its jobs are lost: "
+        "experiment-job is replaced (experiment-flux-config is replaced)",
+        "warning: size 8 -> 6 replaces the brokers because maxSize follows size; "
+        "with maxSize: 8 (or more) in the stack, size changes up to it scale the running instance in place",
+        "warning: 2 of the pool's 8 nodes run no broker at size 6 and keep billing until nodePool.nodeCount follows (6)",
+    ]
 
 
 def test_a_new_image_replaces_the_brokers_and_warns_that_the_instance_stops(repo: Path, capsys) -> None:
@@ -169,6 +202,11 @@ def test_a_new_machine_type_replaces_the_pool_and_the_brokers_on_it(repo: Path, 
     assert found["experiment-node-pool"] == ("replace", "because node_config.machine_type")
     assert found["experiment-flux-config"] == ("replace", "because experiment-node-pool is replaced")
     assert found["experiment-job"] == ("replace", "because experiment-flux-config is replaced")
+    # One event, one line: the pool takes the brokers with it.
+    assert warnings(out) == [
+        "warning: the running Flux instance is stopped and its jobs are lost: experiment-node-pool is replaced "
+        "(node_config.machine_type), and experiment-job with it"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -409,7 +447,10 @@ def test_with_the_operator_a_size_change_updates_the_minicluster_and_a_flux_opti
     code, out, err = run(capsys, "lammps-cpu", "--against", "HEAD", "--summary")
     assert (code, err) == (0, "")
     assert steps(out) == {"experiment-minicluster": ("update", "spec.size")}
-    assert warnings(out) == []
+    assert warnings(out) == [
+        "warning: ranks 6-7 (lammps-6, lammps-7) stop and leave the instance; jobs running on them are lost",
+        "warning: 2 of the pool's 8 nodes run no broker at size 6 and keep billing until nodePool.nodeCount follows (6)",
+    ]
     edit(repo, LAMMPS, "queuePolicy: fcfs", "queuePolicy: easy")
     _, out, _ = run(capsys, "lammps-cpu", "--against", "HEAD", "--summary")
     action, detail = steps(out)["experiment-minicluster"]

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import SpecError
 from ..stackfile.reader import StackFile, parse_stack
 from .render import RenderedResource, certificate_stand_in, rendered_resources
+from .update_plan import Scale
 
 #: The version of the exchange between two versions of the package.
 FORMAT = 1
@@ -32,13 +33,39 @@ def comparable_resources(stack: StackFile | None) -> list[RenderedResource]:
     return rendered_resources(stack.spec, certificate=certificate_stand_in(stack.spec, ciphertext))
 
 
+@dataclass(frozen=True)
+class Side:
+    """One version of a stack as ``diff`` compares it."""
+
+    resources: list[RenderedResource]
+    #: ``None`` when the version that rendered it does not say.
+    scale: Scale | None
+
+
+def side_of(stack: StackFile) -> Side:
+    return Side(comparable_resources(stack), scale_of(stack))
+
+
+def scale_of(stack: StackFile) -> Scale:
+    """How many brokers the stack runs, and on how many nodes."""
+    mc, pool = stack.spec.mini_cluster, stack.spec.node_pool
+    assert mc.max_size is not None
+    nodes = pool.node_count if pool is not None else None
+    return Scale(mc.name, mc.size, mc.max_size, nodes, packed=mc.allow_packing)
+
+
 def exchange(request: dict[str, Any]) -> dict[str, Any]:
-    """The answer to one request: ``{"text", "label", "path"}`` -> resources, or problems."""
+    """The answer to one request: ``{"text", "label", "path"}`` -> resources
+    and scale, or problems."""
     try:
         stack = parse_stack(request["text"], label=request["label"], path=Path(request["path"]))
     except SpecError as error:
         return {"format": FORMAT, "problems": [asdict(problem) for problem in error.problems]}
-    return {"format": FORMAT, "resources": [asdict(r) for r in comparable_resources(stack)]}
+    return {
+        "format": FORMAT,
+        "resources": [asdict(r) for r in comparable_resources(stack)],
+        "scale": asdict(scale_of(stack)),
+    }
 
 
 def main() -> int:

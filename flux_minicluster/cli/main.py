@@ -22,7 +22,7 @@ from ..stackfile.history import RevisionError, StackText, stack_text_at_revision
 from ..stackfile.lookup import STDIN, default_stack
 from ..stackfile.reader import StackFile, parse_stack, read_stack
 from ..stackfile.schema import stack_file_schema
-from .comparison import comparable_resources
+from .comparison import Side, side_of
 from .old_package import PackagePredates, as_exchanged, package_at_revision, package_folder, render_with
 from .render import ENCRYPTED, RenderedResource, render_stream, rendered_resources, to_yaml
 from .update_plan import describe, plan_update
@@ -275,14 +275,15 @@ def _diff(args: argparse.Namespace) -> int:
         print(f"rendered: {rendered_by}")
     if before is None:
         print(f"{stack.path} is not in {args.against}: every resource is created")
-    plan = plan_update(before or [], as_exchanged(comparable_resources(stack)))
+    after = as_exchanged(side_of(stack))
+    plan = plan_update(
+        before.resources if before else [], after.resources, (before.scale if before else None, after.scale)
+    )
     sys.stdout.write(describe(plan, before_label=before_label, after_label=after_label, hunks=not args.summary))
     return EXIT_CHANGES if args.exit_code and plan.steps else 0
 
 
-def _old_side(
-    args: argparse.Namespace, stack: StackFile, scratch: Path
-) -> tuple[list[RenderedResource] | None, str, str]:
+def _old_side(args: argparse.Namespace, stack: StackFile, scratch: Path) -> tuple[Side | None, str, str]:
     """The old version's resources (``None``: it did not exist), how the output
     names it, and which package rendered each side."""
     installed = f"the installed flux-minicluster {_version()}"
@@ -292,7 +293,7 @@ def _old_side(
     if args.against == STDIN or Path(args.against).is_file():
         shown = "<stdin>" if args.against == STDIN else args.against
         if named is None:
-            return comparable_resources(read_stack(args.against)), shown, f"{both}; {other}"
+            return side_of(read_stack(args.against)), shown, f"{both}; {other}"
         path = Path(args.against)
         old = StackText(sys.stdin.read() if args.against == STDIN else _read_text(path), shown)
     elif args.stack == STDIN:
@@ -307,12 +308,12 @@ def _old_side(
             named = package_at_revision(stack.path, args.against, scratch)
         if named is None:
             held = f"{both}; {args.against} holds no copy of the package ({other})"
-            return comparable_resources(parse_stack(old.text, label=old.label, path=path)), shown, held
+            return side_of(parse_stack(old.text, label=old.label, path=path)), shown, held
     try:
         resources = render_with(named, old.text, label=old.label, path=path)
     except PackagePredates:
         too_old = f"{both}; {named.title} is too old to render for a diff ({other})"
-        return comparable_resources(parse_stack(old.text, label=old.label, path=path)), shown, too_old
+        return side_of(parse_stack(old.text, label=old.label, path=path)), shown, too_old
     return resources, shown, f"the old side by {named.title}, the new side by {installed}"
 
 

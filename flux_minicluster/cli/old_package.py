@@ -25,7 +25,9 @@ from typing import Any
 
 from ..errors import Problem, SpecError
 from ..stackfile.history import RevisionError, git_output, repository_top
+from .comparison import Side
 from .render import RenderedResource
+from .update_plan import Scale
 
 PACKAGE = "flux_minicluster"
 #: How long the other interpreter may take to render one stack (seconds).
@@ -131,7 +133,7 @@ def _extract(archive: bytes, inside: str, into: Path) -> None:
                 target.write_bytes(source.read())
 
 
-def render_with(package: OldPackage, text: str, *, label: str, path: Path) -> list[RenderedResource]:
+def render_with(package: OldPackage, text: str, *, label: str, path: Path) -> Side:
     """The stack ``text`` rendered by ``package`` in a separate interpreter.
 
     Raises ``SpecError`` with that version's own problems when it refuses the
@@ -161,7 +163,8 @@ def render_with(package: OldPackage, text: str, *, label: str, path: Path) -> li
     answer = json.loads(done.stdout)
     if "problems" in answer:
         raise SpecError([Problem(**problem) for problem in answer["problems"]])
-    return [_resource(item) for item in answer["resources"]]
+    scale = answer.get("scale")
+    return Side([_resource(item) for item in answer["resources"]], Scale(**scale) if scale else None)
 
 
 _FIELDS = {field.name for field in fields(RenderedResource)}
@@ -172,7 +175,7 @@ def _resource(item: dict[str, Any]) -> RenderedResource:
     return RenderedResource(**{key: value for key, value in item.items() if key in _FIELDS})
 
 
-def as_exchanged(resources: list[RenderedResource]) -> list[RenderedResource]:
-    """``resources`` as they would be after the exchange (JSON's lists and
-    numbers), so that both sides of a diff compare alike."""
-    return [_resource(json.loads(json.dumps(resource.__dict__))) for resource in resources]
+def as_exchanged(side: Side) -> Side:
+    """``side`` as it would be after the exchange (JSON's lists and numbers),
+    so that both sides of a diff compare alike."""
+    return Side([_resource(json.loads(json.dumps(r.__dict__))) for r in side.resources], side.scale)

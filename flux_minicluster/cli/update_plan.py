@@ -48,19 +48,40 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Scale:
+    """How many brokers a version of a stack runs, and on how many nodes."""
+
+    name: str
+    size: int
+    max_size: int
+    #: Nodes of the stack's node pool (``None``: the stack declares no pool).
+    nodes: int | None = None
+    #: More than one broker per node (``allowPacking``).
+    packed: bool = False
+
+
+@dataclass(frozen=True)
 class UpdatePlan:
     steps: tuple[Step, ...]
     unchanged: int
     #: Changes the stack makes that ``pulumi up`` leaves alone, by resource:
     #: settings fixed once a resource exists (a bucket's location).
     fixed: tuple[tuple[RenderedResource, tuple[str, ...]], ...] = ()
+    #: The scale of the version before and after, when known.
+    scales: tuple[Scale | None, Scale | None] = (None, None)
 
     def count(self, action: Action) -> int:
         return sum(1 for step in self.steps if step.action == action)
 
     @property
+    def stops_instance(self) -> bool:
+        return any(_stops_instance(step) for step in self.steps)
+
+    @property
     def warnings(self) -> list[str]:
-        found = [warning for step in self.steps for warning in _warnings(step)]
+        found = _instance_stop(self.steps)
+        found += [warning for step in self.steps for warning in _warnings(step)]
+        found += _scaling(self, *self.scales)
         for resource, paths in self.fixed:
             found.append(
                 f"{resource.name}: a bucket keeps its {' and '.join(paths)} for life, so pulumi up leaves "
@@ -69,9 +90,14 @@ class UpdatePlan:
         return found
 
 
-def plan_update(before: list[RenderedResource], after: list[RenderedResource]) -> UpdatePlan:
+def plan_update(
+    before: list[RenderedResource],
+    after: list[RenderedResource],
+    scales: tuple[Scale | None, Scale | None] = (None, None),
+) -> UpdatePlan:
     """The steps from ``before`` to ``after``, in the order ``pulumi up`` takes them
-    (creations and updates in creation order, then deletions)."""
+    (creations and updates in creation order, then deletions); ``scales``, when
+    known, add what a size change does to the ranks and the nodes."""
     old = {(r.type_token, r.name): r for r in before}
     new_keys = {(r.type_token, r.name) for r in after}
     steps: list[Step] = []
@@ -100,7 +126,7 @@ def plan_update(before: list[RenderedResource], after: list[RenderedResource]) -
     for resource in reversed(before):
         if (resource.type_token, resource.name) not in new_keys:
             steps.append(Step("delete", resource))
-    return UpdatePlan(tuple(steps), unchanged, tuple(fixed))
+    return UpdatePlan(tuple(steps), unchanged, tuple(fixed), scales)
 
 
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
@@ -130,16 +156,65 @@ def _child(at: str, key: Any) -> str:
     return f"{at}{part}" if part.startswith("[") else f"{at}.{part}"
 
 
+def _stops_instance(step: Step) -> bool:
+    gone = step.action in ("replace", "delete")
+    return gone and lifecycle_of(step.resource.role, step.resource.body).restarts_instance
+
+
+def _what(step: Step) -> str:
+    return f"{step.resource.name} is {'replaced' if step.action == 'replace' else 'deleted'}"
+
+
+def _instance_stop(steps: tuple[Step, ...]) -> list[str]:
+    """One line for the instance stopping, however many resources stop it:
+    the first named with its reasons, the others as going with it."""
+    stopping = [step for step in steps if _stops_instance(step)]
+    if not stopping:
+        return []
+    first, *others = stopping
+    why = f" ({', '.join(first.because)})" if first.because else ""
+    also = f", and {', '.join(step.resource.name for step in others)} with it" if others else ""
+    return [f"the running Flux instance is stopped and its jobs are lost: {_what(first)}{why}{also}"]
+
+
+def _scaling(plan: UpdatePlan, before: Scale | None, after: Scale | None) -> list[str]:
+    """What a size change does that the resources alone do not say."""
+    if before is None or after is None or before.size == after.size:
+        return []
+    found = []
+    if plan.stops_instance and before.max_size != after.max_size and after.max_size == after.size:
+        room = max(before.size, after.size)
+        found.append(
+            f"size {before.size} -> {after.size} replaces the brokers because maxSize follows size; "
+            f"with maxSize: {room} (or more) in the stack, size changes up to it scale the running instance in place"
+        )
+    if after.size < before.size:
+        if not plan.stops_instance:
+            first, last = after.size, before.size - 1
+            hosts = ", ".join(f"{after.name}-{rank}" for rank in range(first, last + 1))
+            if first == last:
+                found.append(f"rank {first} ({hosts}) stops and leaves the instance; jobs running on it are lost")
+            else:
+                found.append(
+                    f"ranks {first}-{last} ({hosts}) stop and leave the instance; jobs running on them are lost"
+                )
+        if after.nodes is not None and not after.packed and after.nodes > after.size:
+            idle = after.nodes - after.size
+            found.append(
+                f"{idle} of the pool's {after.nodes} nodes run no broker at size {after.size} and keep billing "
+                f"until nodePool.nodeCount follows ({after.size})"
+            )
+    return found
+
+
 def _warnings(step: Step) -> list[str]:
     resource = step.resource
     gone = step.action in ("replace", "delete")
     if not gone:
         return []
-    what = f"{resource.name} is {'replaced' if step.action == 'replace' else 'deleted'}"
+    what = _what(step)
     why = f" ({', '.join(step.because)})" if step.because else ""
     found = []
-    if lifecycle_of(resource.role, resource.body).restarts_instance:
-        found.append(f"the running Flux instance is stopped and its jobs are lost: {what}{why}")
     # What is deleted or replaced is the resource as it was.
     old = step.before or resource
     if resource.role == DATA_VOLUME:
