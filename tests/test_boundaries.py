@@ -270,6 +270,63 @@ COUNTS = [
         {"miniCluster.containers.0.image": ""},
         "container-image-non-empty",
     ),
+    # An Indexed Job runs at most 100,000 pods (kubernetes pkg/apis/batch/validation:
+    # completions and parallelism, maxParallelismForIndexedJob).
+    row(
+        "miniCluster.maxSize",
+        {"miniCluster.maxSize": 100_000},
+        {"miniCluster.maxSize": 100_001},
+        "indexed-job-pods",
+    ),
+    # Kubernetes' counts are int32 (activeDeadlineSeconds is int64, but Pulumi
+    # carries numbers as doubles: every count is held to 32 bits).
+    row(
+        "miniCluster.deadlineSeconds",
+        {"miniCluster.deadlineSeconds": 2**31 - 1},
+        {"miniCluster.deadlineSeconds": 2**31},
+        "deadline-int32",
+    ),
+    row(
+        "miniCluster.pod.terminationGracePeriodSeconds",
+        {"miniCluster.pod.terminationGracePeriodSeconds": 2**31 - 1},
+        {"miniCluster.pod.terminationGracePeriodSeconds": 2**31},
+        "grace-int32",
+    ),
+    row("nodePool.diskSizeGb", {"nodePool.diskSizeGb": 2**31 - 1}, {"nodePool.diskSizeGb": 2**31}, "disk-int32"),
+    # Image references by the distribution reference grammar (containerd and
+    # the kubelet parse it): a lower-case path, ASCII, no whitespace; the
+    # host may have upper case and a port, the tag up to 128 characters.
+    row(
+        "miniCluster.containers[0].image",
+        {"miniCluster.containers.0.image": "Registry.Example:5000/org/app:" + "T" * 128},
+        {"miniCluster.containers.0.image": "registry.example:5000/Org/app:1"},
+        "image-path-lower-case",
+    ),
+    row(
+        "miniCluster.containers[0].image",
+        {"miniCluster.containers.0.image": "app:" + "t" * 128},
+        {"miniCluster.containers.0.image": "app:" + "t" * 129},
+        "image-tag-128",
+    ),
+    row(
+        "miniCluster.containers[0].image",
+        {"miniCluster.containers.0.image": "app@sha256:" + "0" * 64},
+        {"miniCluster.containers.0.image": "app@sha256:" + "0" * 31},
+        "image-digest",
+    ),
+    row(
+        "miniCluster.containers[0].image",
+        {"miniCluster.containers.0.image": "a/" * 126 + "abc"},
+        {"miniCluster.containers.0.image": "a/" * 127 + "ab"},
+        "image-name-255",
+    ),
+    row(
+        "miniCluster.flux.viewImage",
+        {"miniCluster.flux.viewImage": "ghcr.io/converged-computing/flux-view-ubuntu:tag-noble"},
+        {"miniCluster.flux.viewImage": "ghcr.io/converged-computing/flux-view-ubuntu:tag-noble\n"},
+        "view-image-trailing-newline",
+    ),
+    row("operator.image", {"operator.image": "ghcr.io/o/p:v1"}, {"operator.image": "ghcr.io/o/p:v1 "}, "op-image"),
     row(
         "operator.install",
         {"operator.install": True, "miniCluster.backend": "operator"},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
 
 DNS_LABEL_MAX = 63
@@ -16,6 +16,22 @@ _QUANTITY = re.compile(
 # Kubernetes label keys: an optional DNS-subdomain prefix and a name of up to 63.
 _LABEL_NAME = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+#: Every whole number a stack gives reaches a 32-bit field (Kubernetes' counts,
+#: GKE's sizes) or at least Pulumi's numbers, which are doubles.
+INT32_MAX = 2**31 - 1
+
+# An image reference, by the grammar of the distribution project's reference
+# package (github.com/distribution/reference, regexp.go), which containerd and
+# the kubelet parse: [HOST[:PORT]/]PATH[:TAG][@DIGEST], PATH in lower case.
+_HOST_PART = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_HOST = rf"(?:{_HOST_PART}(?:\.{_HOST_PART})*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?"
+_PATH_PART = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_IMAGE_PATH = rf"{_PATH_PART}(?:/{_PATH_PART})*"
+_TAG = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
+_DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
+_IMAGE_REFERENCE = re.compile(rf"^(?:{_HOST}/)?{_IMAGE_PATH}(?::{_TAG})?(?:@{_DIGEST})?$")
+#: The longest repository name (host and path) the reference grammar allows.
+IMAGE_NAME_MAX = 255
 
 
 class SpecModel(BaseModel):
@@ -35,6 +51,18 @@ class SpecModel(BaseModel):
         defer_build=True,
     )
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _whole_numbers_fit_32_bits(cls, value: object, info: ValidationInfo) -> object:
+        """Counts, sizes and IDs (settings typed ``int``; quantities such as
+        ``10Gi`` are 64-bit and have rules of their own)."""
+        counted = info.field_name is not None and cls.model_fields[info.field_name].annotation in (int, int | None)
+        if counted and isinstance(value, int) and not -INT32_MAX - 1 <= value <= INT32_MAX:
+            raise ValueError(
+                f"{value:,} does not fit the 32-bit integers Kubernetes and GKE keep it in (at most {INT32_MAX:,})"
+            )
+        return value
+
 
 def check_dns_label(value: str) -> str:
     if len(value) > DNS_LABEL_MAX:
@@ -45,6 +73,39 @@ def check_dns_label(value: str) -> str:
             "starting and ending with a letter or digit)"
         )
     return value
+
+
+def check_image_reference(value: str) -> str:
+    """An image the kubelet can pull: ``ghcr.io/org/app:1.0``, ``app``, ``host:5000/app@sha256:...``."""
+    if value != value.strip() or any(character.isspace() for character in value):
+        raise ValueError(f"{value!r} has whitespace; an image reference has none")
+    if not value.isascii():
+        raise ValueError(f"{value!r} has characters outside ASCII; an image reference is ASCII only")
+    if not _IMAGE_REFERENCE.match(value):
+        if _IMAGE_REFERENCE.match(_lower_path(value)):
+            raise ValueError(f"{value!r}: the repository path must be lower case, as in {_lower_path(value)!r}")
+        raise ValueError(
+            f"{value!r} is not an image reference: REGISTRY/PATH[:TAG][@DIGEST] with PATH in lower case, "
+            "for example ghcr.io/org/app:1.0"
+        )
+    name = value.split("@")[0]
+    if ":" in name.rsplit("/", 1)[-1]:
+        name = name.rsplit(":", 1)[0]
+    if len(name) > IMAGE_NAME_MAX:
+        raise ValueError(f"the repository name has {len(name)} characters; at most {IMAGE_NAME_MAX}")
+    return value
+
+
+def _lower_path(value: str) -> str:
+    """``value`` with its repository path (not its host, tag or digest) in lower case."""
+    rest, at, digest = value.partition("@")
+    first, slash, remainder = rest.partition("/")
+    host_like = slash and ("." in first or ":" in first or first == "localhost" or first != first.lower())
+    head, path = (first + "/", remainder) if host_like else ("", rest)
+    last_slash = path.rfind("/")
+    colon = path.find(":", last_slash + 1)
+    path = path[:colon].lower() + path[colon:] if colon >= 0 else path.lower()
+    return head + path + at + digest
 
 
 def check_quantity(value: str | int | float) -> str | int | float:
@@ -96,3 +157,4 @@ def _quantity_input(value: object) -> object:
 Quantity = Annotated[str | int | float, BeforeValidator(_quantity_input), AfterValidator(check_quantity)]
 Labels = Annotated[dict[str, str], AfterValidator(check_labels)]
 AbsolutePath = Annotated[str, AfterValidator(check_absolute_path)]
+ImageReference = Annotated[str, AfterValidator(check_image_reference)]

@@ -10,7 +10,7 @@ from ..broker import fluxfacts
 from ..broker.certificate import parse_certificate
 from ..errors import Location, SpecError, problems_from_validation_error, raise_rule_errors
 from . import fit
-from .base import SpecModel
+from .base import ImageReference, SpecModel
 from .minicluster import MiniClusterSpec
 from .nodepool import NodePoolSpec
 
@@ -26,7 +26,7 @@ class OperatorSpec(SpecModel):
     install: bool = Field(
         False, description="Install the Flux Operator with this stack; leave false when the cluster has it."
     )
-    image: str | None = Field(
+    image: ImageReference | None = Field(
         None,
         min_length=1,
         description="Controller image, best pinned by digest; defaults to the manifest's "

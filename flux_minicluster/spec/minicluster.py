@@ -11,7 +11,21 @@ from ..broker import fluxfacts
 from ..broker.config import check_broker_config, shell_expanded_characters
 from ..catalog.buckets import FUSE_ANNOTATION, FUSE_REQUEST_ANNOTATIONS, bucket_name_problems
 from ..errors import Location, raise_rule_errors
-from .base import AbsolutePath, DnsLabel, Labels, Quantity, SpecModel, check_dns_label, check_quantity
+from .base import (
+    AbsolutePath,
+    DnsLabel,
+    ImageReference,
+    Labels,
+    Quantity,
+    SpecModel,
+    check_dns_label,
+    check_quantity,
+)
+
+#: The most pods an Indexed Job runs: Kubernetes refuses more completions or
+#: parallelism (``maxParallelismForIndexedJob`` and ``completionsSoftLimit`` in
+#: ``pkg/apis/batch/validation/validation.go``); the Flux Operator's Job too.
+INDEXED_JOB_MAX_PODS = 100_000
 
 #: Namespaces a MiniCluster must not share: the operator lists every pod of
 #: its namespace, and these belong to the system or to the operator itself.
@@ -169,7 +183,7 @@ class Container(SpecModel):
     """A container of every MiniCluster pod; exactly one runs the Flux broker."""
 
     name: DnsLabel | None = Field(None, description="Defaults to the MiniCluster name for the Flux container.")
-    image: str = Field(min_length=1, description="Container image with the application.")
+    image: ImageReference = Field(min_length=1, description="Container image with the application.")
     command: str | None = Field(None, description="Job the lead broker runs; none keeps the instance up.")
     working_dir: AbsolutePath | None = Field(None, description="Working directory; the image's when left out.")
     environment: dict[str, str] = Field({}, description="Environment variables.")
@@ -183,7 +197,7 @@ class Container(SpecModel):
 class FluxOptions(SpecModel):
     """How the Flux instance is configured."""
 
-    view_image: str = Field(fluxfacts.DEFAULT_FLUX_VIEW_IMAGE, description="Image that provides Flux.")
+    view_image: ImageReference = Field(fluxfacts.DEFAULT_FLUX_VIEW_IMAGE, description="Image that provides Flux.")
     connect_timeout: str = Field("5s", description="tbon.connect_timeout of each broker.")
     log_level: int = Field(6, ge=0, le=7, description="Broker log level (syslog levels).")
     option_flags: str | None = Field(None, description="Extra flags for flux submit.")
@@ -311,6 +325,15 @@ class MiniClusterSpec(SpecModel):
             broken.append(
                 (("size",), f"needs 1 <= minSize ({self.min_size}) <= size ({self.size}) <= maxSize ({self.max_size})")
             )
+        for field, count in (("size", self.size), ("maxSize", self.max_size)):
+            if count > INDEXED_JOB_MAX_PODS:
+                broken.append(
+                    (
+                        (field,),
+                        f"{count:,} brokers: an Indexed Job runs at most {INDEXED_JOB_MAX_PODS:,} pods "
+                        "(Kubernetes refuses more completions or parallelism)",
+                    )
+                )
         last_host = fluxfacts.broker_hostname(self.name, self.max_size - 1)
         try:
             check_dns_label(last_host)
