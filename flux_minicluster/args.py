@@ -180,7 +180,7 @@ class Container(TypedDict):
     working_dir: NotRequired[pulumi.Input[str]]
     """Working directory; the image's when left out."""
     environment: NotRequired[pulumi.Input[dict[str, str]]]
-    """Environment variables."""
+    """Environment variables. A secret value (secure: in a stack file) reaches the container from the experiment's Secret, never in plaintext in the Job."""
     resources: NotRequired[pulumi.Input[Resources]]
     """Container requests and limits, as Kubernetes quantities."""
     volumes: NotRequired[pulumi.Input[dict[str, Volume]]]

@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import SecretStr
+
 from .backends.flux_operator.minicluster import minicluster_object
 from .backends.native.objects import (
     SKIP_AWAIT_ANNOTATION,
@@ -44,6 +46,7 @@ MANAGED_BY = "flux-minicluster"
 NAMESPACE = "namespace"
 SERVICE_ACCOUNT = "service-account"
 CERTIFICATE = "certificate"
+ENVIRONMENT = "environment"
 DATA_VOLUME = "data-volume"
 CONFIG = "config"
 SERVICE = "service"
@@ -58,12 +61,22 @@ PATCH_ROLES = frozenset({SIZE})
 
 #: Resource name suffixes of the objects others refer to.
 CERTIFICATE_SUFFIX = "curve-cert"
+ENVIRONMENT_SUFFIX = "environment"
 SERVICE_ACCOUNT_SUFFIX = "service-account"
 CONFIG_SUFFIX = "flux-config"
 NODE_POOL_SUFFIX = "node-pool"
 
 #: The uid (or id) of an object already yielded, by its resource name suffix.
 UidOf = Callable[[str], Any]
+#: What the experiment's Secret holds for a secret variable, given its key
+#: and value: the value as a Pulumi secret (the component), a redaction or a
+#: digest (offline).
+SecretValue = Callable[[str, SecretStr], Any]
+
+
+def withheld(key: str, value: SecretStr) -> str:
+    """A secret variable shown as withheld (the default: nothing reveals a value by accident)."""
+    return f"<secret {key}>"
 
 
 @dataclass(frozen=True)
@@ -117,6 +130,7 @@ def kubernetes_objects(
     uid_of: UidOf = stand_in_uid,
     to_json: Callable[[Any], Any] = canonical_json,
     provider_waits: bool = False,
+    secret_value: SecretValue = withheld,
 ) -> Iterator[KubernetesObject]:
     """Every object of the experiment's MiniCluster, in the order they are applied.
 
@@ -136,6 +150,8 @@ def kubernetes_objects(
     if mc.buckets and mc.pod.service_account_name is None:
         yield KubernetesObject(SERVICE_ACCOUNT, SERVICE_ACCOUNT_SUFFIX, broker_service_account(mc, labels))
     yield KubernetesObject(CERTIFICATE, CERTIFICATE_SUFFIX, certificate_secret(mc, certificate, labels))
+    if mc.secret_environment:
+        yield KubernetesObject(ENVIRONMENT, ENVIRONMENT_SUFFIX, environment_secret(mc, secret_value, labels))
     for name, volume in claims.items():
         body = data_volume_claim(mc, name, volume, labels)
         yield KubernetesObject(DATA_VOLUME, data_volume_suffix(name), body, volume.kept)
@@ -160,11 +176,12 @@ def kubernetes_objects(
 
 def instance_identity(spec: ExperimentSpec, job: dict[str, Any], uid_of: UidOf) -> dict[str, Any]:
     """What this instance runs with: a digest of its Job and the uids of the
-    certificate Secret, the data volumes and the node pool. Whatever replaces
+    certificate Secret, the environment Secret, the data volumes and the node pool. Whatever replaces
     one of them changes it."""
     identity: dict[str, Any] = {
         "job": job_digest(job),
         "certificate": uid_of(CERTIFICATE_SUFFIX),
+        **({"environment": uid_of(ENVIRONMENT_SUFFIX)} if spec.mini_cluster.secret_environment else {}),
         "dataVolumes": {
             name: uid_of(data_volume_suffix(name))
             for name, volume in sorted(spec.mini_cluster.data_volumes.items())
@@ -209,6 +226,20 @@ def certificate_secret(mc: MiniClusterSpec, certificate: Any, labels: dict[str, 
         # mutable Secrets (pulumi-kubernetes provider/pkg/provider/diff.go).
         "immutable": True,
         "stringData": {fluxfacts.CERT_SECRET_KEY: certificate},
+    }
+
+
+def environment_secret(mc: MiniClusterSpec, secret_value: SecretValue, labels: dict[str, str]) -> dict[str, Any]:
+    """The containers' secret variables, one key each (``CONTAINER.VARIABLE``)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": mc.environment_secret_name, "namespace": mc.namespace, "labels": labels},
+        "type": "Opaque",
+        # New values are a new Secret, and the brokers are replaced with it:
+        # a running container keeps the values it started with.
+        "immutable": True,
+        "stringData": {key: secret_value(key, value) for key, value in sorted(mc.secret_environment.items())},
     }
 
 

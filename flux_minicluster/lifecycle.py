@@ -37,6 +37,7 @@ from .kubernetes_objects import (
     CERTIFICATE,
     CONFIG,
     DATA_VOLUME,
+    ENVIRONMENT,
     JOB,
     MINICLUSTER,
     NAMESPACE,
@@ -198,6 +199,13 @@ LIFECYCLE: dict[str, Lifecycle] = {
         replace_on_changes=("stringData", "data", "immutable"),
         depends_on=(NAMESPACE,),
     ),
+    # The same for the secret variables: new values are a new Secret, and the
+    # brokers that read them at start are replaced with it.
+    ENVIRONMENT: Lifecycle(
+        provider_replaces=kubernetes_replaces("Secret"),
+        replace_on_changes=("stringData", "data", "immutable"),
+        depends_on=(NAMESPACE,),
+    ),
     DATA_VOLUME: Lifecycle(
         provider_replaces=kubernetes_replaces("PersistentVolumeClaim"),
         depends_on=(NAMESPACE,),
@@ -208,8 +216,8 @@ LIFECYCLE: dict[str, Lifecycle] = {
     CONFIG: Lifecycle(
         provider_replaces=kubernetes_replaces("ConfigMap"),
         replace_on_changes=("data", "immutable"),
-        replace_with=(CERTIFICATE, DATA_VOLUME, NODE_POOL),
-        depends_on=(NAMESPACE, CERTIFICATE, DATA_VOLUME, NODE_POOL),
+        replace_with=(CERTIFICATE, ENVIRONMENT, DATA_VOLUME, NODE_POOL),
+        depends_on=(NAMESPACE, CERTIFICATE, ENVIRONMENT, DATA_VOLUME, NODE_POOL),
     ),
     SERVICE: Lifecycle(provider_replaces=kubernetes_replaces("Service"), depends_on=(NAMESPACE,)),
     # The pod template of a Job is immutable, and an update in place would
@@ -258,8 +266,8 @@ LIFECYCLE: dict[str, Lifecycle] = {
                 "deadlineSeconds",
             )
         ),
-        replace_with=(CERTIFICATE, NODE_POOL),
-        depends_on=(NAMESPACE, CERTIFICATE, DATA_VOLUME, NODE_POOL, OPERATOR),
+        replace_with=(CERTIFICATE, ENVIRONMENT, NODE_POOL),
+        depends_on=(NAMESPACE, CERTIFICATE, ENVIRONMENT, DATA_VOLUME, NODE_POOL, OPERATOR),
         restarts_instance=True,
     ),
 }

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import SpecError
 from ..stackfile.reader import StackFile, parse_stack
-from .render import RenderedResource, certificate_stand_in, rendered_resources
+from .render import RenderedResource, certificate_stand_in, rendered_resources, secret_value_stand_in
 from .update_plan import Scale
 
 #: The version of the exchange between two versions of the package.
@@ -30,7 +30,9 @@ def comparable_resources(stack: StackFile | None) -> list[RenderedResource]:
     if stack is None:
         return []
     ciphertext = stack.encrypted.get("curveCertificate")
-    return rendered_resources(stack.spec, certificate=certificate_stand_in(stack.spec, ciphertext))
+    return rendered_resources(
+        stack.spec, certificate=certificate_stand_in(stack.spec, ciphertext), secret_value=secret_value_stand_in
+    )
 
 
 @dataclass(frozen=True)

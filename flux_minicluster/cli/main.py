@@ -180,6 +180,7 @@ def _render(args: argparse.Namespace) -> int:
         show_secrets=args.show_secrets,
         # Only Pulumi can decrypt it: say so rather than show another.
         certificate=ENCRYPTED if "curveCertificate" in stack.encrypted else None,
+        encrypted=[text for key, text in stack.encrypted.items() if key != "curveCertificate"],
     )
     if args.output_dir is None:
         sys.stdout.write(render_stream(resources))

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from pydantic import SecretStr
 
 from .. import names
 from ..backends.flux_operator.manifest import CRD_KIND, object_suffix, operator_objects
@@ -20,11 +22,12 @@ from ..broker import fluxfacts
 from ..broker.certificate import SECRET_BYTES, certificate_text
 from ..gke.nodepool import node_pool_args
 from ..gke.storage import bucket_args, bucket_member_args
-from ..kubernetes_objects import PATCH_ROLES, kubernetes_objects
+from ..kubernetes_objects import PATCH_ROLES, SecretValue, kubernetes_objects
 from ..lifecycle import BUCKET, BUCKET_ACCESS, NODE_POOL, OPERATOR
 from ..spec import ExperimentSpec
 
 REDACTED = "<redacted: the CURVE certificate holds the secret key; render with --show-secrets>"
+REDACTED_VALUE = "<redacted: a secret environment variable; render with --show-secrets>"
 KEPT_ON_DESTROY = "kept on pulumi destroy"
 ENCRYPTED = "<encrypted in the stack file: Pulumi decrypts it when the program runs>"
 
@@ -47,12 +50,17 @@ def rendered_resources(
     name: str = names.STACK_COMPONENT,
     show_secrets: bool = False,
     certificate: str | None = None,
+    encrypted: Collection[str] = (),
+    secret_value: SecretValue | None = None,
 ) -> list[RenderedResource]:
     """All resources of one experiment, in creation order, named as the
     component ``name`` names them (the stack program's by default).
 
     ``certificate`` stands in for the certificate's text when given
     (``ENCRYPTED``, or a description that changes when the certificate would).
+    Secret variables are redacted unless ``show_secrets``; those whose value
+    is one of the ciphertexts ``encrypted`` say so even then.
+    ``secret_value`` replaces both rules (``diff``: an identity).
     """
     resources = []
     if spec.node_pool is not None:
@@ -76,7 +84,9 @@ def rendered_resources(
             )
     if certificate is None:
         certificate = _certificate(spec, show_secrets=show_secrets)
-    for kobj in kubernetes_objects(spec, certificate):
+    if secret_value is None:
+        secret_value = _shown_secret_values(show_secrets, frozenset(encrypted))
+    for kobj in kubernetes_objects(spec, certificate, secret_value=secret_value):
         resources.append(
             RenderedResource(
                 names.kubernetes_type(kobj.body, patch=kobj.role in PATCH_ROLES),
@@ -116,6 +126,22 @@ def _bucket_resources(spec: ExperimentSpec, name: str) -> list[RenderedResource]
             )
         )
     return found
+
+
+def _shown_secret_values(show: bool, encrypted: frozenset[str]) -> SecretValue:
+    def shown(key: str, value: SecretStr) -> str:
+        if not show:
+            return REDACTED_VALUE
+        text = value.get_secret_value()
+        return ENCRYPTED if text in encrypted else text
+
+    return shown
+
+
+def secret_value_stand_in(key: str, value: SecretStr) -> str:
+    """What a secret variable is, without its value: a text that changes when the value does."""
+    digest = hashlib.sha256(value.get_secret_value().encode("utf-8")).hexdigest()[:16]
+    return f"<secret value: sha256 {digest}>"
 
 
 def certificate_stand_in(spec: ExperimentSpec, ciphertext: str | None) -> str:

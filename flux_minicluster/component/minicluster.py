@@ -148,6 +148,7 @@ class FluxMiniCluster(pulumi.ComponentResource):
             to_json=lambda value: pulumi.Output.json_dumps(value, sort_keys=True, indent=2),
             # Without a kubeconfig the component cannot watch: the provider waits.
             provider_waits=kubeconfig is None,
+            secret_value=lambda _key, value: pulumi.Output.secret(value.get_secret_value()),
         )
         # Nothing is created on a cluster too old for the native backend.
         checked: pulumi.Output[Any] | None = None

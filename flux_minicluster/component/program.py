@@ -14,6 +14,7 @@ import pulumi
 from .. import names
 from ..errors import Problem, SpecError, format_location
 from ..spec.stack import CONFIG_NAMESPACE, PLAINTEXT_CERTIFICATE, StackConfig
+from ..stackfile.secure_values import SECTION, keep_environment_secret
 from ..stackfile.validation import section_from_text, validate_config
 from .outputs import camel_case_keys
 
@@ -33,6 +34,10 @@ def read_config(config: pulumi.Config) -> StackConfig:
         value, problem = section_from_text(key, text)
         if problem is not None:
             unreadable.append(Problem(key, problem))
+        elif key == SECTION and pulumi.runtime.is_config_secret(f"{CONFIG_NAMESPACE}:{key}"):
+            # A secure value inside it (which one, Pulumi does not say): every
+            # environment variable goes to the experiment's Secret, as offline.
+            values[key] = keep_environment_secret(value)
         else:
             values[key] = value
     # Read as plain text so it is checked like any other field; it leaves the

@@ -12,6 +12,7 @@ from .minicluster import (
     Resources,
     Toleration,
     Volume,
+    secret_environment_key,
 )
 from .nodepool import Gpu, NodePoolSpec, Reservation, Taint
 from .stack import KubernetesTarget, StackConfig
@@ -36,4 +37,5 @@ __all__ = [
     "Toleration",
     "Volume",
     "load_spec",
+    "secret_environment_key",
 ]

@@ -5,8 +5,19 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    SecretStr,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 
 DNS_LABEL_MAX = 63
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -158,3 +169,14 @@ Quantity = Annotated[str | int | float, BeforeValidator(_quantity_input), AfterV
 Labels = Annotated[dict[str, str], AfterValidator(check_labels)]
 AbsolutePath = Annotated[str, AfterValidator(check_absolute_path)]
 ImageReference = Annotated[str, AfterValidator(check_image_reference)]
+
+
+def _text_or_secret(value: object, handler: ValidatorFunctionWrapHandler) -> object:
+    """An environment value: text as written, or a secret (``SecretStr``) kept as one."""
+    if isinstance(value, SecretStr | str):
+        return value
+    raise PydanticCustomError("string_type", "Input should be a valid string")
+
+
+#: A container's environment value: a secret when it came encrypted.
+EnvironmentValue = Annotated[str | SecretStr, WrapValidator(_text_or_secret)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 
 from ..broker import fluxfacts
 from ..broker.config import check_broker_config, shell_expanded_characters
@@ -14,6 +14,7 @@ from ..errors import Location, raise_rule_errors
 from .base import (
     AbsolutePath,
     DnsLabel,
+    EnvironmentValue,
     ImageReference,
     Labels,
     Quantity,
@@ -26,6 +27,9 @@ from .base import (
 #: parallelism (``maxParallelismForIndexedJob`` and ``completionsSoftLimit`` in
 #: ``pkg/apis/batch/validation/validation.go``); the Flux Operator's Job too.
 INDEXED_JOB_MAX_PODS = 100_000
+
+#: A key of a Secret's data (``IsConfigMapKey`` in Kubernetes' apimachinery validation).
+_SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 
 #: Namespaces a MiniCluster must not share: the operator lists every pod of
 #: its namespace, and these belong to the system or to the operator itself.
@@ -168,6 +172,11 @@ class DataVolume(SpecModel):
         return self
 
 
+def secret_environment_key(container: str, variable: str) -> str:
+    """A secret variable's key in the experiment's Secret: ``CONTAINER.VARIABLE``."""
+    return f"{container}.{variable}"
+
+
 class Commands(SpecModel):
     """Shell lines the operator's entrypoint runs around ``flux start``."""
 
@@ -186,12 +195,35 @@ class Container(SpecModel):
     image: ImageReference = Field(min_length=1, description="Container image with the application.")
     command: str | None = Field(None, description="Job the lead broker runs; none keeps the instance up.")
     working_dir: AbsolutePath | None = Field(None, description="Working directory; the image's when left out.")
-    environment: dict[str, str] = Field({}, description="Environment variables.")
+    environment: dict[str, EnvironmentValue] = Field(
+        {},
+        description="Environment variables. A secret value (secure: in a stack file) reaches the container "
+        "from the experiment's Secret, never in plaintext in the Job.",
+    )
     resources: Resources = Field(default_factory=Resources)
     volumes: dict[DnsLabel, Volume] = Field({}, description="Volumes by name.")
     commands: Commands = Field(default_factory=Commands)
     run_flux: bool | None = Field(None, description="Runs the broker; defaults to true for a lone container.")
     launcher: bool = Field(False, description="The command launches its own Flux jobs (workflow tools).")
+
+    @model_validator(mode="after")
+    def _secret_names_fit_a_secret_key(self) -> Container:
+        broken: list[tuple[Location, str]] = []
+        for key, value in self.environment.items():
+            if isinstance(value, SecretStr) and not _SECRET_KEY.match(key):
+                broken.append(
+                    (
+                        ("environment", key),
+                        f"a secret variable's name is a Secret key: letters, digits, '-', '_' and '.'; got {key!r}",
+                    )
+                )
+        raise_rule_errors("Container", broken)
+        return self
+
+    @property
+    def secret_environment(self) -> dict[str, SecretStr]:
+        """The variables whose values reach the container from the experiment's Secret."""
+        return {key: value for key, value in sorted(self.environment.items()) if isinstance(value, SecretStr)}
 
 
 class FluxOptions(SpecModel):
@@ -413,6 +445,20 @@ class MiniClusterSpec(SpecModel):
         index = self.flux_container_index
         assert index is not None, "validated spec has one Flux container"
         return self.containers[index]
+
+    @property
+    def environment_secret_name(self) -> str:
+        """The Secret that holds the containers' secret environment variables."""
+        return f"{self.name}-environment"
+
+    @property
+    def secret_environment(self) -> dict[str, SecretStr]:
+        """Every secret variable of every container, by its key in the Secret."""
+        return {
+            secret_environment_key(container.name or self.name, key): value
+            for container in self.containers
+            for key, value in container.secret_environment.items()
+        }
 
     @property
     def buckets(self) -> dict[str, Bucket]:

@@ -19,6 +19,7 @@ from ..errors import Problem, SpecError, format_location
 from ..spec.stack import CONFIG_NAMESPACE, PLAINTEXT_CERTIFICATE, SECRET_KEYS, StackConfig, config_keys
 from .lookup import STDIN, resolve_stack, stack_name
 from .messages import closest, did_you_mean
+from .secure_values import SECTION, read_secure_values
 from .validation import section_from_text, validate_config
 from .yamllines import KeyPath, LocatedYaml, TooLarge, error_location, load_located
 
@@ -204,6 +205,14 @@ class _StackReader:
                     self.report(at, problem, key)
                     self.supplied_elsewhere.add(key)  # said: not also "required"
                     continue
+            if key in sections:
+                value, ciphertexts, refused = read_secure_values(value, environment=key == SECTION)
+                for inside, problem in refused:
+                    self.report((*at, *inside), problem, format_location((key, *inside)))
+                if refused:
+                    self.supplied_elsewhere.add(key)
+                    continue
+                encrypted.update(ciphertexts)
             values[key] = value
         return values, encrypted
 

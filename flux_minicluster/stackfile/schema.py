@@ -44,6 +44,8 @@ def stack_file_schema() -> dict[str, Any]:
     definitions = settings.pop("$defs", {})
     for definition in definitions.values():
         _title_properties(definition)
+    # A container's environment value is text, or encrypted (pulumi config set --secret --path).
+    definitions["Container"]["properties"]["environment"]["additionalProperties"] = _secure_or_plain({"type": "string"})
     _title_properties(settings)
     properties = {}
     for key, prop in settings["properties"].items():

@@ -13,7 +13,7 @@ from typing import Any
 
 from ...broker import fluxfacts
 from ...gke.placement import container_resources, node_selector, tolerations
-from ...spec import Container, ExperimentSpec, Volume
+from ...spec import Container, ExperimentSpec, Volume, secret_environment_key
 
 
 def install_certificate_command() -> str:
@@ -79,8 +79,16 @@ def _container(spec: ExperimentSpec, container: Container, secret_name: str) -> 
         body["command"] = container.command
     if container.working_dir:
         body["workingDir"] = container.working_dir
-    if container.environment:
-        body["environment"] = dict(sorted(container.environment.items()))
+    plain = {key: value for key, value in sorted(container.environment.items()) if isinstance(value, str)}
+    if plain:
+        body["environment"] = plain
+    mc = spec.mini_cluster
+    if container.secret_environment:
+        # The operator puts each into the container's env as a secretKeyRef.
+        body["secrets"] = {
+            key: {"name": mc.environment_secret_name, "key": secret_environment_key(container.name or mc.name, key)}
+            for key in container.secret_environment
+        }
     resources = container_resources(spec, container)
     if resources:
         body["resources"] = resources

@@ -37,7 +37,7 @@ from ...broker import fluxfacts
 from ...catalog.buckets import FUSE_ANNOTATION
 from ...gke.placement import container_resources, node_selector, tolerations
 from ...gke.storage import bucket_volume_source
-from ...spec import Container, ExperimentSpec, Volume
+from ...spec import Container, ExperimentSpec, MiniClusterSpec, Volume, secret_environment_key
 from .entrypoint import entrypoint_script, init_script, ready_script
 
 #: Annotations the Pulumi Kubernetes provider reads on an object's inputs
@@ -366,13 +366,25 @@ def _container(spec: ExperimentSpec, container: Container, flux_mounts: list[dic
     if container.working_dir:
         body["workingDir"] = container.working_dir
     if container.environment:
-        body["env"] = [{"name": key, "value": value} for key, value in sorted(container.environment.items())]
+        body["env"] = _environment(spec.mini_cluster, container)
     resources = container_resources(spec, container)
     if resources:
         body["resources"] = resources
     if mounts:
         body["volumeMounts"] = mounts
     return body
+
+
+def _environment(mc: MiniClusterSpec, container: Container) -> list[dict[str, Any]]:
+    """The container's variables: plain values as written, secret ones from the experiment's Secret."""
+    found: list[dict[str, Any]] = []
+    for key, value in sorted(container.environment.items()):
+        if isinstance(value, str):
+            found.append({"name": key, "value": value})
+            continue
+        where = {"name": mc.environment_secret_name, "key": secret_environment_key(container.name or mc.name, key)}
+        found.append({"name": key, "valueFrom": {"secretKeyRef": where}})
+    return found
 
 
 def _user_volumes(spec: ExperimentSpec) -> list[tuple[str, Volume]]:
