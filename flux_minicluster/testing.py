@@ -22,9 +22,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -191,3 +193,67 @@ def run_under_mocks(
         loop.close()
         asyncio.set_event_loop(None)
     return recording, result.get("resolved")
+
+
+def evaluate_program(folder: Path, stack: Path | None = None) -> RecordingMocks:
+    """Evaluate the Python program of the project in ``folder`` (``__main__.py``,
+    in the folder its ``main`` names) under the
+    mock engine, with the settings of ``stack`` (a ``Pulumi.<stack>.yaml``;
+    encrypted values are left out: only Pulumi can decrypt them)."""
+    import runpy
+
+    import yaml
+
+    if not (folder / "Pulumi.yaml").is_file():
+        raise FileNotFoundError(f"{folder} holds no Pulumi.yaml: not a Pulumi project")
+    project_file = yaml.safe_load((folder / "Pulumi.yaml").read_text(encoding="utf-8"))
+    project = project_file["name"]
+    program = folder / str(project_file.get("main") or ".") / "__main__.py"
+    if not program.is_file():
+        raise FileNotFoundError(f"{folder} has no {program.relative_to(folder)}: not a Python Pulumi program")
+    config: dict[str, Any] = {}
+    if stack is not None:
+        settings = (yaml.safe_load(stack.read_text(encoding="utf-8")) or {}).get("config") or {}
+        config = {key: value for key, value in settings.items() if not _encrypted(value)}
+        config = {(key if ":" in key else f"{project}:{key}"): value for key, value in config.items()}
+    mocks, _ = run_under_mocks(lambda: runpy.run_path(str(program), run_name="__main__"), config, project=project)
+    return mocks
+
+
+def _encrypted(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {"secure"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m flux_minicluster.testing PROGRAM_FOLDER... [--stack FILE]``:
+    evaluate each program offline and list what it declares."""
+    import argparse
+    import traceback
+    from collections import Counter
+
+    parser = argparse.ArgumentParser(
+        prog="python -m flux_minicluster.testing",
+        description="Evaluate Pulumi programs under the mock engine: no cloud, no Pulumi CLI.",
+    )
+    parser.add_argument("programs", nargs="+", type=Path, metavar="PROGRAM_FOLDER")
+    parser.add_argument("--stack", type=Path, help="a Pulumi.<stack>.yaml whose settings the programs read")
+    args = parser.parse_args(argv)
+    failed = False
+    for folder in args.programs:
+        try:
+            mocks = evaluate_program(folder, args.stack)
+        except Exception as error:  # reported per program, as pulumi preview would
+            failed = True
+            problems = getattr(error, "problems", None)  # a SpecError: one line per problem
+            lines = [str(p) for p in problems] if problems else traceback.format_exception_only(error)[-1:]
+            for line in lines:
+                print(f"{folder}: failed: {line.strip()}", file=sys.stderr)
+            continue
+        counts = Counter(r.typ for r in mocks.resources)
+        kinds = ", ".join(f"{count} {typ}" for typ, count in sorted(counts.items()))
+        print(f"{folder}: {len(mocks.resources)} resources: {kinds}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -48,7 +48,7 @@ TOKENS = {
 #: groups of lower layers; groups that share a layer stay independent (one
 #: backend never reaches into the other, the command never into the adapter).
 LAYERS: list[set[str]] = [
-    {"errors", "names"},
+    {"errors", "extras", "names"},
     {"catalog", "broker", "bringup"},
     {"spec"},
     {"stackfile", "gke"},

@@ -21,6 +21,7 @@ from ..args import ComponentArgs
 from ..broker import fluxfacts
 from ..broker.certificate import SECRET_BYTES, certificate_text
 from ..endpoint import lead_broker
+from ..extras import require
 from ..gke.storage import bucket_url
 from ..kubernetes_objects import BUDGET, MINICLUSTER, NAMESPACE, NODE_POOL_SUFFIX, PATCH_ROLES, SIZE, kubernetes_objects
 from ..lifecycle import BUCKET_ACCESS, LIFECYCLE, NODE_POOL, OPERATOR
@@ -98,6 +99,7 @@ class FluxMiniCluster(pulumi.ComponentResource):
             {volume: bucket_url(bucket) for volume, bucket in mc.buckets.items()}
         )
         if spec.node_pool is not None:
+            require("gke")
             from .gke import bucket_resources, find_cluster, gke_kubernetes_provider, node_pool_resource
 
             node_pool = outside[NODE_POOL] = node_pool_resource(
