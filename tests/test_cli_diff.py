@@ -9,6 +9,7 @@ each resource, the reasons, and the warnings.
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ import sys
 import tempfile
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -415,27 +417,108 @@ def test_the_readme_example_is_what_the_command_prints(repo: Path, capsys) -> No
 
 
 WORKFLOW = ROOT / "examples" / "github-actions" / "pulumi-preview.yml"
+SAME_REPOSITORY = "github.event.pull_request.head.repo.full_name == github.repository"
 
 
-def test_the_workflow_diff_job_needs_no_secrets_and_comments_the_diff(repo: Path) -> None:
-    """The workflow's diff step, run as written on a pull request branch (with
-    the GitHub expression filled in and the command from this environment)."""
-    workflow = yaml.safe_load(WORKFLOW.read_text())
-    job = workflow["jobs"]["diff"]
-    assert "secrets." not in yaml.safe_dump(job)
-    assert "-e ." in " ".join(step.get("run", "") for step in job["steps"])  # the light install
-    [script] = [step["run"] for step in job["steps"] if "flux-minicluster diff" in step.get("run", "")]
+def workflow_step(job: str, text: str) -> dict[str, Any]:
+    jobs = yaml.safe_load(WORKFLOW.read_text())["jobs"]
+    [step] = [step for step in jobs[job]["steps"] if text in step.get("run", "")]
+    return step
+
+
+def run_step(repo: Path, script: str, path: str = "") -> dict[str, str]:
+    """Run a workflow step's script as GitHub's default shell does (bash -e,
+    no pipefail), with the GitHub expressions filled in; returns its outputs
+    and its job summary."""
     script = script.replace("${{ github.base_ref }}", "main").replace(".venv/bin/flux-minicluster", str(COMMAND))
+    output, summary = repo / "github-output", repo / "github-summary"
+    output.write_text("")
+    summary.write_text("")
+    env = {**os.environ, "GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary)}
+    if path:
+        env["PATH"] = f"{path}:{env['PATH']}"
+    subprocess.run(["bash", "-e", "-c", script], cwd=repo, check=True, capture_output=True, timeout=120, env=env)
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
+    return {**outputs, "summary": summary.read_text()}
+
+
+def pull_request(repo: Path) -> None:
+    """The repository as a workflow on a pull request sees it: the base as origin/main."""
     git(repo, "branch", "-M", "main")
     git(repo, "update-ref", "refs/remotes/origin/main", "HEAD")
     git(repo, "checkout", "-q", "-b", "pull-request")
+
+
+def test_the_workflow_diff_job_needs_no_secrets_and_comments_the_diff(repo: Path) -> None:
+    """The workflow's diff step, run as written on a pull request branch."""
+    job = yaml.safe_load(WORKFLOW.read_text())["jobs"]["diff"]
+    assert "secrets." not in yaml.safe_dump(job)
+    assert "-e ." in " ".join(step.get("run", "") for step in job["steps"])  # the light install
+    pull_request(repo)
     edit(repo, LAMMPS, "metric-lammps:latest", "metric-lammps:v2")
     git(repo, "commit", "-q", "-am", "new image")
-    subprocess.run(["bash", "-e", "-c", script], cwd=repo, check=True, capture_output=True, timeout=120)
+    outputs = run_step(repo, workflow_step("diff", "flux-minicluster diff")["run"])
     comment = (repo / "diff.md").read_text()
     assert comment.startswith("### `flux-minicluster diff stacks/Pulumi.lammps-cpu.yaml --against origin/main`\n")
     assert re.search(r"\+- replace\s+kubernetes:batch/v1:Job\s+experiment-job", comment), comment
     assert "warning: the running Flux instance is stopped" in comment
+    assert outputs == {"failed": "false", "summary": comment}
+
+
+def test_a_fork_s_pull_request_gets_the_report_as_a_summary_and_no_comment_or_preview() -> None:
+    jobs = yaml.safe_load(WORKFLOW.read_text())["jobs"]
+    for job, comment in (("diff", "flux-minicluster-diff"), ("preview", "pulumi-preview")):
+        [step] = [s for s in jobs[job]["steps"] if s.get("with", {}).get("header") == comment]
+        assert jobs[job].get("if") == SAME_REPOSITORY or step.get("if") == SAME_REPOSITORY
+    # The fork's token is read-only and it has no secrets: no preview at all.
+    assert jobs["preview"]["if"] == SAME_REPOSITORY
+    assert "if" not in jobs["diff"]
+
+
+def test_an_invalid_stack_s_error_reaches_the_report_and_fails_the_job(repo: Path) -> None:
+    pull_request(repo)
+    edit(repo, LAMMPS, "    size: 8\n", "    size: -1\n")
+    git(repo, "commit", "-q", "-am", "broken")
+    outputs = run_step(repo, workflow_step("diff", "flux-minicluster diff")["run"])
+    comment = (repo / "diff.md").read_text()
+    assert "**Failed (exit 2): the error is below" in comment
+    assert "stacks/Pulumi.lammps-cpu.yaml:" in comment and "miniCluster.size: " in comment
+    assert outputs["failed"] == "true" and outputs["summary"] == comment
+    # The last step fails the job, after the report is posted.
+    jobs = yaml.safe_load(WORKFLOW.read_text())["jobs"]
+    last = jobs["diff"]["steps"][-1]
+    assert last["if"] == "steps.diff.outputs.failed == 'true'" and "exit 1" in last["run"]
+
+
+def test_a_stack_new_in_the_pull_request_is_diffed_whole_and_previewed_if_it_exists(
+    repo: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    pull_request(repo)
+    shutil.copy(repo / LAMMPS, repo / "stacks" / "Pulumi.fresh.yaml")
+    shutil.copy(repo / LAMMPS, repo / "stacks" / "Pulumi.known.yaml")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "two new stacks")
+    run_step(repo, workflow_step("diff", "flux-minicluster diff")["run"])
+    comment = (repo / "diff.md").read_text()
+    assert "stacks/Pulumi.fresh.yaml is not in origin/main: every resource is created" in comment
+    # The preview job, with a stand-in pulumi: "known" exists in the backend, "fresh" does not.
+    bin_dir = tmp_path_factory.mktemp("bin")
+    pulumi = bin_dir / "pulumi"
+    pulumi.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1 $2" = "stack select" ]; then [ "$3" = known ]; exit $?; fi\n'
+        'if [ "$1" = preview ]; then echo "+ 8 to create"; exit 0; fi\n'
+        "exit 3\n"
+    )
+    pulumi.chmod(0o755)
+    names = run_step(repo, workflow_step("preview", "sed -E")["run"])["names"]
+    assert sorted(names.split()) == ["fresh", "known"]
+    script = workflow_step("preview", "pulumi preview")["run"].replace("${{ steps.stacks.outputs.names }}", names)
+    outputs = run_step(repo, script, path=str(bin_dir))
+    report = (repo / "preview.md").read_text()
+    assert "Stack `fresh` is not in the Pulumi backend yet: `pulumi stack init fresh` creates it" in report
+    assert "### `pulumi preview --stack known`\n```diff\n+ 8 to create\n```" in report
+    assert outputs["failed"] == "false"
 
 
 def test_with_the_operator_a_size_change_updates_the_minicluster_and_a_flux_option_replaces_it(
