@@ -113,6 +113,8 @@ class NodePool(TypedDict):
     """Nodes down at once during an upgrade; defaults to 1 for compact or reserved pools, else 0."""
     service_account: NotRequired[pulumi.Input[str]]
     """Service account of the nodes; the Compute Engine default account when left out."""
+    max_hourly_cost: NotRequired[pulumi.Input[float]]
+    """Refuse the stack when the pool's list price per hour (USD; Spot when spot is on) is above this, or cannot be estimated."""
     workload_identity: NotRequired[pulumi.Input[bool]]
     """Run GKE's metadata server on the nodes, so pods act as their Kubernetes service account (Workload Identity); on when a data volume is a bucket, else the cluster's default."""
 

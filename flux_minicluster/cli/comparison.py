@@ -18,6 +18,7 @@ from typing import Any
 
 from ..errors import SpecError
 from ..stackfile.reader import StackFile, parse_stack
+from .cost import hourly_price
 from .render import RenderedResource, certificate_stand_in, rendered_resources, secret_value_stand_in
 from .update_plan import Scale
 
@@ -42,10 +43,12 @@ class Side:
     resources: list[RenderedResource]
     #: ``None`` when the version that rendered it does not say.
     scale: Scale | None
+    #: The node pool's list price per hour, when known.
+    hourly: float | None = None
 
 
 def side_of(stack: StackFile) -> Side:
-    return Side(comparable_resources(stack), scale_of(stack))
+    return Side(comparable_resources(stack), scale_of(stack), hourly_price(stack.spec))
 
 
 def scale_of(stack: StackFile) -> Scale:
@@ -67,6 +70,7 @@ def exchange(request: dict[str, Any]) -> dict[str, Any]:
         "format": FORMAT,
         "resources": [asdict(r) for r in comparable_resources(stack)],
         "scale": asdict(scale_of(stack)),
+        "hourly": hourly_price(stack.spec),
     }
 
 

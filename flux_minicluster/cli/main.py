@@ -17,13 +17,16 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from ..catalog.prices import PRICES_ENV, PriceTableError, price_table
 from ..errors import SpecError
 from ..stackfile.history import RevisionError, StackText, stack_text_at_revision
 from ..stackfile.lookup import STDIN, default_stack
 from ..stackfile.reader import StackFile, parse_stack, read_stack
 from ..stackfile.schema import stack_file_schema
 from .comparison import Side, side_of
+from .cost import cost_lines, price_change
 from .old_package import PackagePredates, as_exchanged, package_at_revision, package_folder, render_with
+from .quota_check import QuotaCheckError, quota_report
 from .render import ENCRYPTED, RenderedResource, render_stream, rendered_resources, to_yaml
 from .update_plan import describe, plan_update
 
@@ -77,6 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.stdout = _GuardedOutput(stdout)
     try:
         args = _parser().parse_args(argv)
+        _use_prices(args)
         code = int(args.run(args))
         sys.stdout.flush()
         return code
@@ -86,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in error.problems:
             print(problem, file=sys.stderr)
         return EXIT_INVALID
-    except (CommandError, RevisionError) as error:
+    except (CommandError, RevisionError, QuotaCheckError) as error:
         print(error, file=sys.stderr)
         return EXIT_INVALID
     except BrokenPipeError:
@@ -124,10 +128,17 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="include the CURVE certificate (a freshly generated one unless the stack has its own)",
     )
+    _prices_option(render)
     render.set_defaults(run=_render)
 
     validate = commands.add_parser("validate", help="check stacks; exit 2 with one line per problem")
     validate.add_argument("stacks", nargs="+", metavar="stack", help=stack_help)
+    _prices_option(validate)
+    validate.add_argument(
+        "--check-quota",
+        action="store_true",
+        help="also compare the quotas each node pool takes with the project's free quota (reads it with gcloud)",
+    )
     validate.set_defaults(run=_validate)
 
     diff = commands.add_parser(
@@ -159,11 +170,31 @@ def _parser() -> argparse.ArgumentParser:
     )
     diff.add_argument("--summary", action="store_true", help="print only what happens to each resource")
     diff.add_argument("--exit-code", action="store_true", help=f"exit {EXIT_CHANGES} when any resource would change")
+    _prices_option(diff)
     diff.set_defaults(run=_diff)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of a stack file")
     schema.set_defaults(run=_schema)
     return parser
+
+
+def _prices_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--prices",
+        metavar="FILE",
+        help=f"a price table of your own (negotiated prices), in the form tools/price_table.py writes "
+        f"(default: ${PRICES_ENV}, else the packaged list prices)",
+    )
+
+
+def _use_prices(args: argparse.Namespace) -> None:
+    """Make ``--prices`` the table every price in this run is read from (maxHourlyCost too)."""
+    if getattr(args, "prices", None):
+        os.environ[PRICES_ENV] = args.prices
+    try:
+        price_table()
+    except PriceTableError as error:
+        raise CommandError(str(error)) from None
 
 
 def _version() -> str:
@@ -182,11 +213,14 @@ def _render(args: argparse.Namespace) -> int:
         certificate=ENCRYPTED if "curveCertificate" in stack.encrypted else None,
         encrypted=[text for key, text in stack.encrypted.items() if key != "curveCertificate"],
     )
+    costs = cost_lines(stack.spec)
     if args.output_dir is None:
-        sys.stdout.write(render_stream(resources))
+        sys.stdout.write("".join(f"# {line}\n" for line in costs) + render_stream(resources))
         return 0
     for path in _write_files(args.output_dir, resources, secret=args.show_secrets):
         print(path)
+    for line in costs:
+        print(line)
     return 0
 
 
@@ -257,13 +291,20 @@ def _validate(args: argparse.Namespace) -> int:
     failed = False
     for stack in args.stacks:
         try:
-            read_stack(stack)
+            read = read_stack(stack)
         except SpecError as error:
             failed = True
             for problem in error.problems:
                 print(problem, file=sys.stderr)
         else:
             print(f"{'<stdin>' if stack == STDIN else stack}: valid")
+            for line in cost_lines(read.spec):
+                print(f"  {line}")
+            if args.check_quota and read.spec.node_pool is not None:
+                lines, enough = quota_report(read.spec.node_pool)
+                for line in lines:
+                    print(f"  {line}")
+                failed = failed or not enough
     return EXIT_INVALID if failed else 0
 
 
@@ -281,6 +322,9 @@ def _diff(args: argparse.Namespace) -> int:
         before.resources if before else [], after.resources, (before.scale if before else None, after.scale)
     )
     sys.stdout.write(describe(plan, before_label=before_label, after_label=after_label, hunks=not args.summary))
+    change = price_change(before.hourly if before else None, after.hourly)
+    if change is not None:
+        print(change)
     return EXIT_CHANGES if args.exit_code and plan.steps else 0
 
 

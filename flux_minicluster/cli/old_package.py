@@ -164,7 +164,8 @@ def render_with(package: OldPackage, text: str, *, label: str, path: Path) -> Si
     if "problems" in answer:
         raise SpecError([Problem(**problem) for problem in answer["problems"]])
     scale = answer.get("scale")
-    return Side([_resource(item) for item in answer["resources"]], Scale(**scale) if scale else None)
+    resources = [_resource(item) for item in answer["resources"]]
+    return Side(resources, Scale(**scale) if scale else None, answer.get("hourly"))
 
 
 _FIELDS = {field.name for field in fields(RenderedResource)}
@@ -178,4 +179,5 @@ def _resource(item: dict[str, Any]) -> RenderedResource:
 def as_exchanged(side: Side) -> Side:
     """``side`` as it would be after the exchange (JSON's lists and numbers),
     so that both sides of a diff compare alike."""
-    return Side([_resource(json.loads(json.dumps(r.__dict__))) for r in side.resources], side.scale)
+    resources = [_resource(json.loads(json.dumps(r.__dict__))) for r in side.resources]
+    return Side(resources, side.scale, side.hourly)

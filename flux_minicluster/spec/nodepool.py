@@ -10,6 +10,8 @@ from pydantic import Field, model_validator
 from ..catalog import gpus, locations
 from ..catalog.disks import BOOT_DISK_TYPES
 from ..catalog.machines import COMPACT_PLACEMENT_MAX_NODES, MachineType, machine_type
+from ..catalog.prices import PoolPrice, PriceTable, PriceTableError, money, pool_price, price_table
+from ..catalog.quotas import QuotaUse, quota_uses
 from ..errors import Location, raise_rule_errors
 from .base import Labels, SpecModel
 
@@ -109,6 +111,12 @@ class NodePoolSpec(SpecModel):
     )
     service_account: str | None = Field(
         None, description="Service account of the nodes; the Compute Engine default account when left out."
+    )
+    max_hourly_cost: float | None = Field(
+        None,
+        gt=0,
+        description="Refuse the stack when the pool's list price per hour (USD; Spot when spot is on) is above "
+        "this, or cannot be estimated.",
     )
     workload_identity: bool | None = Field(
         None,
@@ -255,8 +263,60 @@ class NodePoolSpec(SpecModel):
             broken.append((("machineType",), str(error)))
         else:
             broken += self._machine_rules(machine)
+            broken += self._budget_rules()
         raise_rule_errors("NodePoolSpec", broken)
         return self
+
+    def _budget_rules(self) -> list[tuple[Location, str]]:
+        if self.max_hourly_cost is None:
+            return []
+        try:
+            price = self.price()
+        except PriceTableError as error:
+            return [(("maxHourlyCost",), str(error))]
+        if price.per_hour is None:
+            return [(("maxHourlyCost",), f"cannot be checked: {price.detail}; give a price table with --prices")]
+        if price.per_hour > self.max_hourly_cost:
+            return [
+                (
+                    ("maxHourlyCost",),
+                    f"the pool's list price is {money(price.per_hour)} per hour ({price.detail}; "
+                    f"prices of {price.table.date}), above the limit of {money(self.max_hourly_cost)}",
+                )
+            ]
+        return []
+
+    @property
+    def region(self) -> str:
+        return locations.region_of(self.zones[0])
+
+    def price(self, table: PriceTable | None = None) -> PoolPrice:
+        """The pool's list price per hour (``table``: the configured one by default)."""
+        attached = self.gpu_type if self.gpu_type in gpus.N1_ATTACHABLE_GPUS else None
+        return pool_price(
+            table or price_table(),
+            machine_type=self.machine_type,
+            region=self.region,
+            nodes=self.node_count,
+            spot=self.spot,
+            disk_type=self.boot_disk_type,
+            disk_gb=self.disk_size_gb,
+            attached_gpu=attached,
+        )
+
+    @property
+    def quota_uses(self) -> list[QuotaUse]:
+        """The Compute Engine quotas the pool consumes, in its region and globally."""
+        return quota_uses(
+            family=self.machine.family,
+            vcpus=self.machine.vcpus,
+            nodes=self.node_count,
+            spot=self.spot,
+            gpu_type=self.gpu_type,
+            gpus=self.gpu_count,
+            disk_type=self.boot_disk_type,
+            disk_gb=self.disk_size_gb,
+        )
 
     def _machine_rules(self, machine: MachineType) -> list[tuple[Location, str]]:
         broken = self._placement_rules(machine) + self._network_rules(machine) + self._gpu_rules(machine)
