@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, model_validator
 from ..broker import fluxfacts
 from ..broker.config import check_broker_config, shell_expanded_characters
 from ..catalog.buckets import FUSE_ANNOTATION, FUSE_REQUEST_ANNOTATIONS, bucket_name_problems
+from ..catalog.quantities import quantity_value
 from ..errors import Location, raise_rule_errors
 from .base import (
     AbsolutePath,
@@ -27,6 +28,11 @@ from .base import (
 #: parallelism (``maxParallelismForIndexedJob`` and ``completionsSoftLimit`` in
 #: ``pkg/apis/batch/validation/validation.go``); the Flux Operator's Job too.
 INDEXED_JOB_MAX_PODS = 100_000
+
+#: An environment variable's name: printable ASCII but '=' (Kubernetes'
+#: relaxed rule, RelaxedEnvironmentVariableValidation, on by default since
+#: 1.32); spaces too are refused here, as no shell can name them.
+_ENVIRONMENT_NAME = re.compile(r"^[!-<>-~]+$")
 
 #: A key of a Secret's data (``IsConfigMapKey`` in Kubernetes' apimachinery validation).
 _SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
@@ -57,6 +63,17 @@ class Resources(SpecModel):
 
     limits: dict[str, Quantity] = Field({}, description="Limits by resource name, for example nvidia.com/gpu: 8.")
     requests: dict[str, Quantity] = Field({}, description="Requests by resource name, for example cpu: 4.")
+
+    @model_validator(mode="after")
+    def _requests_within_limits(self) -> Resources:
+        # Kubernetes refuses a request above its limit (ValidateResourceRequirements).
+        broken: list[tuple[Location, str]] = []
+        for resource, asked in sorted(self.requests.items()):
+            limit = self.limits.get(resource)
+            if limit is not None and quantity_value(asked) > quantity_value(limit):
+                broken.append((("requests", resource), f"{asked} is above its limit of {limit}"))
+        raise_rule_errors("Resources", broken)
+        return self
 
 
 class Volume(SpecModel):
@@ -209,6 +226,14 @@ class Container(SpecModel):
     @model_validator(mode="after")
     def _secret_names_fit_a_secret_key(self) -> Container:
         broken: list[tuple[Location, str]] = []
+        for key in self.environment:
+            if not _ENVIRONMENT_NAME.match(key):
+                broken.append(
+                    (
+                        ("environment", key),
+                        f"{key!r} is not a variable name Kubernetes accepts: printable ASCII without '=' or spaces",
+                    )
+                )
         for key, value in self.environment.items():
             if isinstance(value, SecretStr) and not _SECRET_KEY.match(key):
                 broken.append(
@@ -259,6 +284,18 @@ class Toleration(SpecModel):
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = Field(
         None, description="Effect it tolerates; all effects when left out."
     )
+
+    @model_validator(mode="after")
+    def _operator_rules(self) -> Toleration:
+        # Kubernetes' validateTolerations: an empty key matches every taint only with Exists,
+        # and Exists takes no value.
+        broken: list[tuple[Location, str]] = []
+        if not self.key and self.operator != "Exists":
+            broken.append((("operator",), "a toleration without a key matches every taint: it needs operator Exists"))
+        if self.operator == "Exists" and self.value:
+            broken.append((("value",), "operator Exists takes no value (it matches any)"))
+        raise_rule_errors("Toleration", broken)
+        return self
 
 
 class PodOptions(SpecModel):
