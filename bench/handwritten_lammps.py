@@ -93,7 +93,7 @@ def main() -> None:
     pool = gcp.container.NodePool(
         "experiment-node-pool",
         name="lammps-pool",
-        cluster="hpc-cluster",
+        cluster="example-gke-cluster",
         location="us-central1-a",
         node_locations=["us-central1-a"],
         node_count=8,
@@ -115,11 +115,11 @@ def main() -> None:
         network_config={"network_performance_config": {"total_egress_bandwidth_tier": "TIER_1"}},
         opts=pulumi.ResourceOptions(delete_before_replace=True),
     )
-    cluster = gcp.container.get_cluster_output(name="hpc-cluster", location="us-central1-a")
+    cluster = gcp.container.get_cluster_output(name="example-gke-cluster", location="us-central1-a")
     provider = k8s.Provider(
         "experiment-kubernetes",
         kubeconfig=cluster.apply(lambda found: pulumi.Output.secret(kubeconfig(found))),
-        cluster_identifier="hpc-cluster",
+        cluster_identifier="example-gke-cluster",
     )
 
     def on_cluster(**options: object) -> pulumi.ResourceOptions:

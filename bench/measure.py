@@ -28,11 +28,10 @@ def evaluate(kind: str, argument: str | None) -> dict[str, Any]:
     config: dict[str, Any] = {}
     start = time.perf_counter()
     if kind == "stack":
-        import yaml
-
         from flux_minicluster.component.program import run as program
+        from flux_minicluster.testing import stack_settings
 
-        config = yaml.safe_load(Path(str(argument)).read_text())["config"]
+        config = stack_settings(Path(str(argument)))
     elif kind == "handwritten":
         sys.path.insert(0, str(BENCH))
         from handwritten_lammps import main as program

@@ -257,3 +257,24 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def stack_settings(path: Path) -> dict[str, Any]:
+    """A stack file's settings, as Pulumi hands them to the program, with the
+    shipped stacks' placeholders (``<your-gke-cluster>``) filled with example
+    names (``example-gke-cluster``): for evaluating a shipped stack offline."""
+    import yaml
+
+    from .spec.base import is_placeholder
+
+    def filled(value: Any) -> Any:
+        if is_placeholder(value):
+            return "example-" + str(value)[1:-1].removeprefix("your-")
+        if isinstance(value, dict):
+            return {key: filled(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [filled(item) for item in value]
+        return value
+
+    settings = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("config") or {}
+    return {key: filled(value) for key, value in settings.items()}

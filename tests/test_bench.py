@@ -8,12 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
 from conftest import ROOT
 
 from flux_minicluster.component.program import run
 from flux_minicluster.names import COMPONENT_TYPE
-from flux_minicluster.testing import RecordingMocks, run_under_mocks
+from flux_minicluster.testing import RecordingMocks, run_under_mocks, stack_settings
 
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -31,7 +30,7 @@ def registrations(mocks: RecordingMocks) -> list[tuple[str, str, str]]:
 
 
 def test_handwritten_baseline_declares_exactly_what_the_cpu_stack_declares() -> None:
-    config = yaml.safe_load((ROOT / "stacks" / "Pulumi.lammps-cpu.yaml").read_text())["config"]
+    config = stack_settings(ROOT / "stacks" / "Pulumi.lammps-cpu.yaml")
     stack, _ = run_under_mocks(run, config)
     baseline, _ = run_under_mocks(handwritten_lammps.main, config)
     assert registrations(baseline) == registrations(stack)

@@ -11,14 +11,13 @@ from typing import Any
 
 import pulumi
 import pytest
-import yaml
 from conftest import CPU_CONFIG, ROOT, stack_files
 
 from flux_minicluster import FluxMiniCluster, SpecError
 from flux_minicluster.broker import fluxfacts
 from flux_minicluster.broker.certificate import certificate_text
 from flux_minicluster.component.program import run
-from flux_minicluster.testing import RANDOM_BYTES, is_secret_value, run_under_mocks
+from flux_minicluster.testing import RANDOM_BYTES, is_secret_value, run_under_mocks, stack_settings
 
 NODE_POOL = "gcp:container/nodePool:NodePool"
 MINICLUSTER = "kubernetes:flux-framework.org/v1alpha2:MiniCluster"
@@ -53,7 +52,7 @@ def run_recording_options(config: dict[str, Any]) -> tuple[Any, dict[str, pulumi
 
 
 def stack_config(path: Path) -> dict[str, Any]:
-    return yaml.safe_load(path.read_text())["config"]
+    return stack_settings(path)
 
 
 def test_cpu_node_pool_is_compact_with_smt_off() -> None:
@@ -377,8 +376,9 @@ def _modules_loaded_evaluating(stack: str, modules: list[str]) -> dict[str, bool
     script = f"""
 import json, sys, yaml
 from flux_minicluster.component.program import run
-from flux_minicluster.testing import run_under_mocks
-config = yaml.safe_load(open({str(ROOT / "stacks" / f"Pulumi.{stack}.yaml")!r}))["config"]
+from pathlib import Path
+from flux_minicluster.testing import run_under_mocks, stack_settings
+config = stack_settings(Path({str(ROOT / "stacks" / f"Pulumi.{stack}.yaml")!r}))
 mocks, _ = run_under_mocks(run, config)
 assert any(r.typ == "kubernetes:batch/v1:Job" for r in mocks.resources)
 print(json.dumps({{name: name in sys.modules for name in {modules!r}}}))

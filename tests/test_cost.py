@@ -22,7 +22,7 @@ from conftest import CPU_CONFIG, ROOT, STACKS_DIR
 from flux_minicluster import FluxMiniCluster, SpecError, load_spec
 from flux_minicluster.catalog.prices import PRICES_ENV, price_table
 from flux_minicluster.cli import main
-from flux_minicluster.testing import run_under_mocks
+from flux_minicluster.testing import run_under_mocks, stack_settings
 
 LAMMPS = STACKS_DIR / "Pulumi.lammps-cpu.yaml"
 
@@ -50,7 +50,8 @@ def packaged_prices(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def stack(tmp_path: Path, **pool: Any) -> Path:
-    data = yaml.safe_load(LAMMPS.read_text())
+    """The lammps-cpu stack with a cluster and project set, and ``pool`` settings."""
+    data = {"config": stack_settings(LAMMPS)}
     data["config"]["flux-minicluster:nodePool"].update(pool)
     path = tmp_path / "Pulumi.priced.yaml"
     path.write_text(yaml.safe_dump(data))
@@ -80,7 +81,7 @@ def test_spot_prices_the_spot_rate_and_shows_on_demand_beside_it(tmp_path: Path,
 
 
 def test_a_deadline_prices_the_whole_run_and_says_what_bills_after_it(tmp_path: Path, capsys) -> None:
-    data = yaml.safe_load(LAMMPS.read_text())
+    data = {"config": stack_settings(LAMMPS)}
     data["config"]["flux-minicluster:miniCluster"]["deadlineSeconds"] = 9000
     path = tmp_path / "Pulumi.deadline.yaml"
     path.write_text(yaml.safe_dump(data))
@@ -110,8 +111,9 @@ def test_diff_shows_the_change_per_hour(tmp_path: Path, capsys) -> None:
 
 def test_the_gpu_stack_takes_h100_quota_and_its_spot_form(tmp_path: Path, capsys) -> None:
     _, out, _ = cli(capsys, "validate", "stacks/Pulumi.h100-gpu.yaml")
-    assert "NVIDIA_H100_GPUS 32" in out[2] and "GPUS_ALL_REGIONS 32 in the project" in out[2]
-    data = yaml.safe_load((STACKS_DIR / "Pulumi.h100-gpu.yaml").read_text())
+    [quota] = [line for line in out if line.startswith("  quota: ")]
+    assert "NVIDIA_H100_GPUS 32" in quota and "GPUS_ALL_REGIONS 32 in the project" in quota
+    data = {"config": stack_settings(STACKS_DIR / "Pulumi.h100-gpu.yaml")}
     data["config"]["flux-minicluster:nodePool"]["spot"] = True
     path = tmp_path / "Pulumi.spot.yaml"
     path.write_text(yaml.safe_dump(data))
@@ -229,3 +231,53 @@ def test_check_quota_compares_with_the_project_s_free_quota(tmp_path: Path, caps
         "quota check (my-project): INSTANCES 8: 97 free of 100 in us-central1",
         "quota check (my-project): CPUS_ALL_REGIONS 896: 5,000 free of 5,000 in the project",
     ]
+
+
+def test_a_shipped_stack_names_no_cluster_and_says_what_to_set(capsys) -> None:
+    code, out, err = cli(capsys, "validate", "lammps-cpu")
+    assert (code, err) == (0, "")
+    assert out[1:3] == [
+        "  warning: gcp:project is <your-gcp-project>, a placeholder: set yours with pulumi config set gcp:project VALUE",
+        "  warning: nodePool.cluster is <your-gke-cluster>, a placeholder: set yours with "
+        "pulumi config set --path flux-minicluster:nodePool.cluster VALUE",
+    ]
+
+
+def test_pulumi_up_of_a_stack_left_at_its_placeholders_creates_nothing() -> None:
+    import pulumi
+
+    from flux_minicluster.component.program import run
+
+    config = yaml.safe_load(LAMMPS.read_text())["config"]
+
+    def program() -> None:
+        with pytest.raises(pulumi.RunError) as raised:
+            run()
+        assert "nodePool.cluster: is <your-gke-cluster>, a placeholder" in str(raised.value)
+        assert "gcp:project: is <your-gcp-project>, a placeholder" in str(raised.value)
+
+    mocks, _ = run_under_mocks(program, config)
+    assert mocks.resources == []
+    # Set, it is created.
+    mocks, _ = run_under_mocks(run, stack_settings(LAMMPS))
+    assert mocks.by_type("gcp:container/nodePool:NodePool")
+
+
+def test_the_component_refuses_a_placeholder_cluster() -> None:
+    config = json.loads(json.dumps(CPU_CONFIG))
+    config["nodePool"]["cluster"] = "<your-gke-cluster>"
+
+    def program() -> None:
+        with pytest.raises(SpecError, match=r"nodePool\.cluster: is <your-gke-cluster>, a placeholder"):
+            FluxMiniCluster("lammps", config)
+
+    mocks, _ = run_under_mocks(program)
+    assert mocks.resources == []
+
+
+def test_the_readme_example_is_what_validate_prints(capsys) -> None:
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("$ flux-minicluster validate lammps-cpu\n")
+    shown = readme[start : readme.index("```", start)].split("\n", 1)[1]
+    code, out, _ = cli(capsys, "validate", "lammps-cpu")
+    assert code == 0 and "\n".join(out) + "\n" == shown

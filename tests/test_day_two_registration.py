@@ -18,14 +18,13 @@ from typing import Any
 
 import pulumi
 import pytest
-import yaml
 from conftest import CPU_CONFIG, stack_files
 from provider_model import delete_waits, refresh_reads
 
 from flux_minicluster import FluxMiniCluster
 from flux_minicluster.backends.native.objects import job_digest
 from flux_minicluster.component.program import run
-from flux_minicluster.testing import run_under_mocks
+from flux_minicluster.testing import run_under_mocks, stack_settings
 
 
 @dataclass
@@ -86,7 +85,7 @@ def register(program: Any, config: dict[str, Any] | None = None) -> dict[str, Re
 
 
 def stack_config(path: Path) -> dict[str, Any]:
-    return yaml.safe_load(path.read_text())["config"]
+    return stack_settings(path)
 
 
 def shapes() -> Iterator[tuple[str, Any, dict[str, Any] | None]]:

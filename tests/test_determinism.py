@@ -105,8 +105,9 @@ def test_render_into_a_folder_is_byte_identical_under_different_hash_seeds(tmp_p
 _DUMP = """
 import sys, yaml
 from flux_minicluster.component.program import run
-from flux_minicluster.testing import run_under_mocks
-config = yaml.safe_load(open(sys.argv[1]))["config"]
+from pathlib import Path
+from flux_minicluster.testing import run_under_mocks, stack_settings
+config = stack_settings(Path(sys.argv[1]))
 mocks, _ = run_under_mocks(run, config)
 # Sorted: the engine may receive registrations in any order (each waits on
 # its own inputs); what it receives must not vary.

@@ -27,7 +27,7 @@ from flux_minicluster.component.program import run
 from flux_minicluster.kubernetes_objects import BUDGET, CERTIFICATE, CONFIG, DATA_VOLUME, JOB, SIZE, kubernetes_objects
 from flux_minicluster.lifecycle import LIFECYCLE, replaced_by
 from flux_minicluster.stackfile.reader import read_stack
-from flux_minicluster.testing import is_secret_value, run_under_mocks
+from flux_minicluster.testing import is_secret_value, run_under_mocks, stack_settings
 
 CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
 
@@ -127,7 +127,7 @@ def test_stack_program_names_resources_after_the_stack_not_the_minicluster() -> 
 
 
 def stack_config(name: str) -> dict[str, Any]:
-    return yaml.safe_load((ROOT / "stacks" / f"Pulumi.{name}.yaml").read_text())["config"]
+    return stack_settings(ROOT / "stacks" / f"Pulumi.{name}.yaml")
 
 
 def test_plaintext_certificate_in_the_stack_is_refused_by_the_program() -> None:

@@ -12,7 +12,6 @@ from typing import Any
 
 import pulumi
 import pytest
-import yaml
 from conftest import CPU_CONFIG, ROOT
 
 from flux_minicluster import FluxMiniCluster
@@ -20,6 +19,7 @@ from flux_minicluster.args import Container, FluxMiniClusterArgs, MiniCluster, N
 from flux_minicluster.broker.certificate import certificate_text
 from flux_minicluster.component.provider import COMPUTED_CLUSTER, FluxMiniClusterProvider
 from flux_minicluster.testing import is_secret_value, run_under_mocks
+from flux_minicluster.testing import stack_settings as settings_of
 
 TOKEN = "flux-minicluster:index:FluxMiniCluster"
 NODE_POOL = "gcp:container/nodePool:NodePool"
@@ -45,7 +45,7 @@ def as_engine_sends(value: Any) -> Any:
 
 
 def stack_settings(stack: str) -> dict[str, Any]:
-    config = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"]
+    config = settings_of(ROOT / "stacks" / f"Pulumi.{stack}.yaml")
     return {key.split(":", 1)[1]: value for key, value in config.items() if key.startswith("flux-minicluster:")}
 
 

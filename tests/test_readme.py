@@ -16,7 +16,7 @@ from conftest import ROOT
 from flux_minicluster import load_spec
 from flux_minicluster.component.program import run
 from flux_minicluster.endpoint import lead_broker
-from flux_minicluster.testing import run_under_mocks
+from flux_minicluster.testing import run_under_mocks, stack_settings
 
 README = (ROOT / "README.md").read_text()
 LAMMPS = ROOT / "stacks" / "Pulumi.lammps-cpu.yaml"
@@ -56,7 +56,7 @@ def exported_outputs(monkeypatch: pytest.MonkeyPatch, stack: str) -> dict[str, A
         run()
         return dict(exported)
 
-    config = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"]
+    config = stack_settings(ROOT / "stacks" / f"Pulumi.{stack}.yaml")
     _, resolved = run_under_mocks(program, config)
     return dict(resolved)
 

@@ -73,9 +73,10 @@ def test_default_stack_renders_the_whole_experiment(in_project: None, capsys: py
 def test_headers_name_pulumi_resources_in_creation_order(in_project: None, capsys: pytest.CaptureFixture[str]) -> None:
     _, out = render(capsys)
     headers = [line for line in out.splitlines() if line.startswith("# ")]
-    # The stream opens with what the pool costs and the quotas it takes.
-    assert [line.split(":")[0] for line in headers[:2]] == ["# price", "# quota"]
-    assert headers[2:] == [
+    # The stream opens with the settings left to set, what the pool costs and the quotas it takes.
+    notes = [line.split(":")[0] for line in headers if not line.startswith(("# gcp:", "# kubernetes:"))]
+    assert notes == ["# warning", "# warning", "# price", "# quota"]
+    assert headers[4:] == [
         "# gcp:container/nodePool:NodePool experiment-node-pool",
         "# kubernetes:core/v1:Namespace experiment-namespace",
         "# kubernetes:core/v1:Secret experiment-curve-cert",

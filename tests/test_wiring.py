@@ -16,7 +16,6 @@ from typing import Any
 
 import pulumi
 import pytest
-import yaml
 from conftest import CPU_CONFIG, ROOT
 
 from flux_minicluster import FluxMiniCluster
@@ -24,7 +23,7 @@ from flux_minicluster.broker import fluxfacts
 from flux_minicluster.broker.certificate import certificate_text
 from flux_minicluster.cli import main
 from flux_minicluster.component.program import run
-from flux_minicluster.testing import RecordingMocks, is_secret_value, run_under_mocks
+from flux_minicluster.testing import RecordingMocks, is_secret_value, run_under_mocks, stack_settings
 
 SECRET = "kubernetes:core/v1:Secret"
 JOB = "kubernetes:batch/v1:Job"
@@ -171,7 +170,7 @@ def test_certificate_is_secret_on_every_path(make: Any) -> None:
 
 
 def test_certificate_from_secret_stack_config_stays_secret() -> None:
-    config = yaml.safe_load((ROOT / "stacks" / "Pulumi.lammps-cpu.yaml").read_text())["config"]
+    config = stack_settings(ROOT / "stacks" / "Pulumi.lammps-cpu.yaml")
     config["flux-minicluster:curveCertificate"] = OWN
     mocks, _ = run_under_mocks(run, config, secret_keys=["flux-minicluster:curveCertificate"])
     data = mocks.one(SECRET).inputs["stringData"]

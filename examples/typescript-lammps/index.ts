@@ -1,7 +1,7 @@
 // LAMMPS on 8 compact-placed c2d-standard-112 nodes, SMT off (the lammps-cpu
 // stack), from TypeScript. Run from this folder: `pulumi install` (it
 // generates the @pulumi/flux-minicluster SDK from the package in Pulumi.yaml),
-// `pulumi stack init dev`, `pulumi config set gcp:project my-hpc-project`,
+// `pulumi stack init dev`, `pulumi config set gcp:project YOUR-PROJECT`,
 // `pulumi up`. Optionally bring your own CURVE certificate:
 // `pulumi config set --secret curveCertificate < my.cert`.
 import * as pulumi from "@pulumi/pulumi";
@@ -11,7 +11,7 @@ const config = new pulumi.Config();
 
 const lammps = new flux.FluxMiniCluster("lammps", {
     nodePool: {
-        cluster: "hpc-cluster",
+        cluster: "<your-gke-cluster>",
         location: "us-central1-a",
         zones: ["us-central1-a"],
         machineType: "c2d-standard-112",

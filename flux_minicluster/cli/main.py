@@ -213,7 +213,7 @@ def _render(args: argparse.Namespace) -> int:
         certificate=ENCRYPTED if "curveCertificate" in stack.encrypted else None,
         encrypted=[text for key, text in stack.encrypted.items() if key != "curveCertificate"],
     )
-    costs = cost_lines(stack.spec)
+    costs = _notes(stack)
     if args.output_dir is None:
         sys.stdout.write("".join(f"# {line}\n" for line in costs) + render_stream(resources))
         return 0
@@ -222,6 +222,12 @@ def _render(args: argparse.Namespace) -> int:
     for line in costs:
         print(line)
     return 0
+
+
+def _notes(stack: StackFile) -> list[str]:
+    """What a reviewer should know besides the objects: settings left to set, price and quotas."""
+    unset = [f"warning: {field} {message}" for field, message in sorted(stack.placeholders.items())]
+    return unset + cost_lines(stack.spec)
 
 
 def _default_stack() -> str:
@@ -298,7 +304,7 @@ def _validate(args: argparse.Namespace) -> int:
                 print(problem, file=sys.stderr)
         else:
             print(f"{'<stdin>' if stack == STDIN else stack}: valid")
-            for line in cost_lines(read.spec):
+            for line in _notes(read):
                 print(f"  {line}")
             if args.check_quota and read.spec.node_pool is not None:
                 lines, enough = quota_report(read.spec.node_pool)

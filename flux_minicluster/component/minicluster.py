@@ -21,6 +21,7 @@ from ..args import ComponentArgs
 from ..broker import fluxfacts
 from ..broker.certificate import SECRET_BYTES, certificate_text
 from ..endpoint import lead_broker
+from ..errors import Problem, SpecError
 from ..extras import require
 from ..gke.storage import bucket_url
 from ..kubernetes_objects import BUDGET, MINICLUSTER, NAMESPACE, NODE_POOL_SUFFIX, PATCH_ROLES, SIZE, kubernetes_objects
@@ -83,6 +84,14 @@ class FluxMiniCluster(pulumi.ComponentResource):
         used when none is given; without either, the provider waits.
         """
         spec = load_spec(args)  # raises SpecError before anything is registered
+        unset = dict(spec.node_pool.placeholders) if spec.node_pool is not None else {}
+        if cluster is not None:
+            unset.pop("nodePool.cluster", None)
+        if unset:
+            # A shipped stack's <your-gke-cluster>: fine offline, never a cluster to create a pool on.
+            raise SpecError(
+                [Problem(field, f"is {value}, a placeholder: name your own") for field, value in sorted(unset.items())]
+            )
         k8s_provider = _kubernetes_provider(opts)
         if k8s_provider is None and spec.node_pool is None:
             raise ValueError(

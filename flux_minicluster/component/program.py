@@ -14,6 +14,7 @@ import pulumi
 from .. import names
 from ..errors import Problem, SpecError, format_location
 from ..spec.stack import CONFIG_NAMESPACE, PLAINTEXT_CERTIFICATE, StackConfig
+from ..stackfile.placeholders import PROVIDER_KEYS, placeholder_messages
 from ..stackfile.secure_values import SECTION, keep_environment_secret
 from ..stackfile.validation import section_from_text, validate_config
 from .outputs import camel_case_keys
@@ -51,6 +52,10 @@ def read_config(config: pulumi.Config) -> StackConfig:
     # As strict as the offline command: a stack file passes both, or neither.
     spec, broken = validate_config(values, strict=True)
     if spec is not None and not unreadable:
+        settings = {key: pulumi.Config(key.split(":")[0]).get(key.split(":")[1]) for key in PROVIDER_KEYS}
+        unset = placeholder_messages(spec, settings)
+        if unset:
+            raise SpecError([Problem(field, message) for field, message in sorted(unset.items())])
         return spec
     said = {problem.path for problem in unreadable}
     problems = unreadable + [

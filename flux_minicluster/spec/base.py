@@ -75,6 +75,14 @@ class SpecModel(BaseModel):
         return value
 
 
+#: A value a shipped stack leaves for its user to set: ``<your-gke-cluster>``.
+_PLACEHOLDER = re.compile(r"^<[^<>]+>$")
+
+
+def is_placeholder(value: object) -> bool:
+    return isinstance(value, str) and _PLACEHOLDER.match(value) is not None
+
+
 def check_dns_label(value: str) -> str:
     if len(value) > DNS_LABEL_MAX:
         raise ValueError(f"{value!r} is longer than {DNS_LABEL_MAX} characters")

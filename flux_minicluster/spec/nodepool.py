@@ -13,7 +13,7 @@ from ..catalog.machines import COMPACT_PLACEMENT_MAX_NODES, MachineType, machine
 from ..catalog.prices import PoolPrice, PriceTable, PriceTableError, money, pool_price, price_table
 from ..catalog.quotas import QuotaUse, quota_uses
 from ..errors import Location, raise_rule_errors
-from .base import Labels, SpecModel
+from .base import Labels, SpecModel, is_placeholder
 
 _POOL_NAME = re.compile(r"^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$")
 # A service account email: NAME@PROJECT.iam.gserviceaccount.com, or Google's own.
@@ -130,7 +130,15 @@ class NodePoolSpec(SpecModel):
 
     @property
     def cluster_ref(self) -> locations.ClusterRef:
+        if is_placeholder(self.cluster):
+            return locations.ClusterRef(self.cluster)  # to be set before pulumi up
         return locations.parse_cluster(self.cluster)
+
+    @property
+    def placeholders(self) -> dict[str, str]:
+        """Settings still at a shipped stack's placeholder, by field."""
+        found = {"cluster": self.cluster, "project": self.project or ""}
+        return {f"nodePool.{key}": value for key, value in found.items() if is_placeholder(value)}
 
     @property
     def cluster_name(self) -> str:

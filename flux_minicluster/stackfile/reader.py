@@ -19,6 +19,7 @@ from ..errors import Problem, SpecError, format_location
 from ..spec.stack import CONFIG_NAMESPACE, PLAINTEXT_CERTIFICATE, SECRET_KEYS, StackConfig, config_keys
 from .lookup import STDIN, resolve_stack, stack_name
 from .messages import closest, did_you_mean
+from .placeholders import placeholder_messages
 from .secure_values import SECTION, read_secure_values
 from .validation import section_from_text, validate_config
 from .yamllines import KeyPath, LocatedYaml, TooLarge, error_location, load_located
@@ -43,6 +44,8 @@ class StackFile:
     #: Settings encrypted with the stack's secrets provider, as written
     #: (ciphertext): only Pulumi can read them.
     encrypted: dict[str, str] = field(default_factory=dict)
+    #: Settings left at a shipped stack's placeholder, and how to set them.
+    placeholders: dict[str, str] = field(default_factory=dict)
 
 
 def read_stack(stack: str | Path, *, stdin: TextIO | None = None) -> StackFile:
@@ -101,7 +104,8 @@ def parse_stack(text: str, *, label: str, path: Path) -> StackFile:
             reader.report(("config", f"{CONFIG_NAMESPACE}:{loc[0]}", *loc[1:]), message, format_location(loc))
     if reader.problems or spec is None:
         raise SpecError(sorted(reader.problems, key=lambda p: (p.line, p.path, p.message)))
-    return StackFile(name=stack_name(path), path=path, spec=spec, encrypted=encrypted)
+    placeholders = placeholder_messages(spec, reader.provider_settings)
+    return StackFile(name=stack_name(path), path=path, spec=spec, encrypted=encrypted, placeholders=placeholders)
 
 
 class _StackReader:
@@ -113,6 +117,8 @@ class _StackReader:
         self.problems: list[Problem] = []
         #: Sections written where this package does not read them.
         self.supplied_elsewhere: set[str] = set()
+        #: Providers' settings (gcp:project), as written.
+        self.provider_settings: dict[str, Any] = {}
 
     def report(self, at: KeyPath, message: str, field_path: str = "") -> None:
         self.problems.append(Problem(field_path, message, file=self.label, line=self.source.line_of(at)))
@@ -183,6 +189,7 @@ class _StackReader:
                         at,
                         f"namespace {namespace!r} is not {CONFIG_NAMESPACE!r}; did you mean {CONFIG_NAMESPACE}:{key}?",
                     )
+                self.provider_settings[str(full_key)] = value
                 continue  # a provider's setting, such as gcp:project
             if isinstance(value, dict) and set(value) == {"secure"}:
                 if key not in SECRET_KEYS:
