@@ -128,6 +128,26 @@ class RecordingMocks(pulumi.runtime.Mocks):
         )
 
 
+class _ClosingPolicy(asyncio.DefaultEventLoopPolicy):
+    """Keeps every event loop made while a program runs, to close them after it:
+    the mock engine makes one in each of its worker threads, and a loop left to
+    the garbage collector can print an error as the interpreter exits."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loops: list[asyncio.AbstractEventLoop] = []
+
+    def new_event_loop(self) -> asyncio.AbstractEventLoop:
+        loop = super().new_event_loop()
+        self.loops.append(loop)
+        return loop
+
+    def close_all(self) -> None:
+        for loop in self.loops:
+            if not loop.is_running():
+                loop.close()
+
+
 def run_under_mocks(
     program: Callable[[], Any],
     config: dict[str, Any] | None = None,
@@ -152,6 +172,8 @@ def run_under_mocks(
     as ``pulumi preview``: nothing is checked or waited for. ``mocks``: fresh
     ``RecordingMocks`` that describe the cloud otherwise (a cluster without
     Workload Identity, say)."""
+    policy, previous_policy = _ClosingPolicy(), asyncio.get_event_loop_policy()
+    asyncio.set_event_loop_policy(policy)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     recording = mocks if mocks is not None else RecordingMocks()
@@ -190,8 +212,9 @@ def run_under_mocks(
             evaluate()
     finally:
         pulumi.runtime.set_all_config({}, [])
-        loop.close()
         asyncio.set_event_loop(None)
+        policy.close_all()
+        asyncio.set_event_loop_policy(previous_policy)
     return recording, result.get("resolved")
 
 

@@ -402,3 +402,12 @@ def test_on_shared_gpus_the_flux_container_gets_one() -> None:
     config = _gpu_config({"sharingStrategy": "TIME_SHARING", "maxSharedClientsPerGpu": 2}, "a2-highgpu-1g")
     flux, _ = _pod_spec(config)["containers"]
     assert flux["resources"] == {"limits": {"nvidia.com/gpu": 1}}
+
+
+def test_a_gpu_limit_in_milli_units_names_that_many_gpus_in_the_resource_set() -> None:
+    # Kubernetes reads 2000m as two GPUs; the resource set must say 0-1.
+    config = _gpu_config({})
+    config["miniCluster"]["containers"][0]["resources"] = {"limits": {"nvidia.com/gpu": "2000m"}}
+    objects = {o.role: o.body for o in kubernetes_objects(load_spec(config), "C")}
+    scripts = [text for body in objects.values() for text in body.get("data", {}).values() if "flux R encode" in text]
+    assert scripts and all("--gpus=0-1" in text for text in scripts)

@@ -428,14 +428,15 @@ def test_every_container_is_checked_after_one_without_gpus() -> None:
     ]
 
 
-def test_every_container_is_checked_after_one_with_a_fractional_gpu() -> None:
-    containers = [
-        {"image": "app:1", "runFlux": True, "resources": _gpus("500m")},
-        {"name": "side", "image": "side:1", "resources": _gpus(16)},
-    ]
+def test_a_fractional_gpu_is_refused_and_a_milli_whole_one_counts() -> None:
+    containers = [{"image": "app:1", "runFlux": True, "resources": _gpus("500m")}]
     assert _problems(_gpu_pool("a2-highgpu-1g", containers)) == [
-        "miniCluster.containers[0].resources.limits.nvidia.com/gpu: GPUs are counted in whole numbers, not '500m'",
-        "miniCluster.containers[1].resources.limits.nvidia.com/gpu: 16 GPUs cannot fit on a node with 1",
+        "miniCluster.containers[0].resources.limits.nvidia.com/gpu: nvidia.com/gpu is counted in whole numbers, not 500m",
+    ]
+    # Kubernetes reads 2000m as 2 GPUs: counted, and too many for one.
+    containers[0]["resources"] = _gpus("2000m")
+    assert _problems(_gpu_pool("a2-highgpu-1g", containers)) == [
+        "miniCluster.containers[0].resources.limits.nvidia.com/gpu: 2 GPUs cannot fit on a node with 1",
     ]
 
 

@@ -148,6 +148,28 @@ def check_label_value(value: str) -> str:
     return value
 
 
+#: Keys and values of a pod's annotations together (TotalAnnotationSizeLimitB).
+ANNOTATIONS_MAX_BYTES = 256 * 1024
+DNS_SUBDOMAIN_MAX = 253
+
+
+def check_annotations(annotations: dict[str, str]) -> dict[str, str]:
+    for key in annotations:
+        # ValidateAnnotations reads keys as qualified names, case ignored.
+        check_label_key(key.lower())
+    total = sum(len(key.encode()) + len(value.encode()) for key, value in annotations.items())
+    if total > ANNOTATIONS_MAX_BYTES:
+        raise ValueError(f"keys and values take {total:,} bytes; Kubernetes allows {ANNOTATIONS_MAX_BYTES:,}")
+    return annotations
+
+
+def check_object_name(value: str) -> str:
+    """The name of a Kubernetes object (a claim, Secret, ConfigMap, StorageClass): a DNS subdomain."""
+    if len(value) > DNS_SUBDOMAIN_MAX or not _DNS_SUBDOMAIN.match(value):
+        raise ValueError(f"{value!r} is not a Kubernetes object name (lowercase DNS subdomain, at most 253)")
+    return value
+
+
 def check_labels(labels: dict[str, str]) -> dict[str, str]:
     for key, value in labels.items():
         check_label_key(key)
@@ -177,6 +199,8 @@ Quantity = Annotated[str | int | float, BeforeValidator(_quantity_input), AfterV
 Labels = Annotated[dict[str, str], AfterValidator(check_labels)]
 AbsolutePath = Annotated[str, AfterValidator(check_absolute_path)]
 ImageReference = Annotated[str, AfterValidator(check_image_reference)]
+ObjectName = Annotated[str, AfterValidator(check_object_name)]
+Annotations = Annotated[dict[str, str], AfterValidator(check_annotations)]
 
 
 def _text_or_secret(value: object, handler: ValidatorFunctionWrapHandler) -> object:

@@ -186,10 +186,10 @@ def _gpu_problems(pool: NodePoolSpec, mc: MiniClusterSpec, pods_per_node: int) -
             where = (*_CONTAINERS, index, "resources", "limits")
         if limit is None:
             continue
-        if not str(limit).isdigit():
-            broken.append((where, f"GPUs are counted in whole numbers, not {limit!r}"))
-            continue
-        count = int(limit)
+        amount = quantity_value(limit)
+        if amount.denominator != 1:
+            continue  # refused with the container's resources (whole numbers only)
+        count = int(amount)
         total += count
         askers.append(where)
         if shared and count > gpus.MAX_GPUS_PER_CONTAINER_WHEN_SHARED:

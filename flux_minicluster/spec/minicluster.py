@@ -13,14 +13,19 @@ from ..catalog.buckets import FUSE_ANNOTATION, FUSE_REQUEST_ANNOTATIONS, bucket_
 from ..catalog.quantities import quantity_value
 from ..errors import Location, raise_rule_errors
 from .base import (
+    DNS_SUBDOMAIN_MAX,
     AbsolutePath,
+    Annotations,
     DnsLabel,
     EnvironmentValue,
     ImageReference,
     Labels,
+    ObjectName,
     Quantity,
     SpecModel,
     check_dns_label,
+    check_label_key,
+    check_label_value,
     check_quantity,
 )
 
@@ -33,6 +38,16 @@ INDEXED_JOB_MAX_PODS = 100_000
 #: relaxed rule, RelaxedEnvironmentVariableValidation, on by default since
 #: 1.32); spaces too are refused here, as no shell can name them.
 _ENVIRONMENT_NAME = re.compile(r"^[!-<>-~]+$")
+
+#: Resources a container may name without a domain prefix (hugepages-SIZE aside).
+_CORE_RESOURCES = frozenset({"cpu", "memory", "ephemeral-storage"})
+#: Pod labels the Job controller sets to the Job's name and uid (batch validation refuses others).
+JOB_CONTROLLER_LABELS = (
+    "job-name",
+    "controller-uid",
+    "batch.kubernetes.io/job-name",
+    "batch.kubernetes.io/controller-uid",
+)
 
 #: A key of a Secret's data (``IsConfigMapKey`` in Kubernetes' apimachinery validation).
 _SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
@@ -68,6 +83,24 @@ class Resources(SpecModel):
     def _requests_within_limits(self) -> Resources:
         # Kubernetes refuses a request above its limit (ValidateResourceRequirements).
         broken: list[tuple[Location, str]] = []
+        for kind, amounts in (("limits", self.limits), ("requests", self.requests)):
+            for resource, amount in sorted(amounts.items()):
+                if resource not in _CORE_RESOURCES and not resource.startswith("hugepages-") and "/" not in resource:
+                    broken.append(
+                        (
+                            (kind, resource),
+                            f"{resource!r} is not a container resource: use cpu, memory, ephemeral-storage, "
+                            "hugepages-SIZE or a domain/name such as nvidia.com/gpu",
+                        )
+                    )
+                elif quantity_value(amount) < 0:
+                    broken.append(((kind, resource), f"{amount} is negative; a quantity here is 0 or more"))
+                elif (
+                    "/" in resource
+                    and not resource.startswith("kubernetes.io/")
+                    and quantity_value(amount).denominator != 1
+                ):
+                    broken.append(((kind, resource), f"{resource} is counted in whole numbers, not {amount}"))
         for resource, asked in sorted(self.requests.items()):
             limit = self.limits.get(resource)
             if limit is not None and quantity_value(asked) > quantity_value(limit):
@@ -82,9 +115,9 @@ class Volume(SpecModel):
     path: AbsolutePath = Field(description="Where it is mounted in the container.")
     read_only: bool = Field(False, description="Mount it read-only.")
     data_volume: DnsLabel | None = Field(None, description="One of dataVolumes, whatever its kind (claim or bucket).")
-    claim_name: str | None = Field(None, description="A claim: one of dataVolumes, or one that exists.")
-    secret_name: str | None = Field(None, description="An existing Secret.")
-    config_map_name: str | None = Field(None, description="An existing ConfigMap.")
+    claim_name: ObjectName | None = Field(None, description="A claim: one of dataVolumes, or one that exists.")
+    secret_name: ObjectName | None = Field(None, description="An existing Secret.")
+    config_map_name: ObjectName | None = Field(None, description="An existing ConfigMap.")
     items: dict[str, str] = Field({}, description="ConfigMap keys to file names.")
     empty_dir: bool = Field(False, description="A fresh emptyDir.")
     empty_dir_medium: Literal["memory"] | None = Field(None, description="memory for a tmpfs.")
@@ -97,6 +130,14 @@ class Volume(SpecModel):
             raise_rule_errors(
                 "Volume", [((), "needs exactly one of dataVolume, claimName, secretName, configMapName, emptyDir")]
             )
+        broken: list[tuple[Location, str]] = []
+        for key, path in self.items.items():
+            parts = path.split("/")
+            if not key or not path or path.startswith("/") or ".." in parts:
+                broken.append((("items", key), f"{path!r}: a file name inside the volume (relative, no '..')"))
+        if self.empty_dir_size_limit is not None and quantity_value(self.empty_dir_size_limit) < 0:
+            broken.append((("emptyDirSizeLimit",), f"{self.empty_dir_size_limit} is negative"))
+        raise_rule_errors("Volume", broken)
         return self
 
 
@@ -153,7 +194,7 @@ class DataVolume(SpecModel):
     size: Quantity | None = Field(
         None, description="A claim's capacity, for example 100Gi (Filestore needs at least 1Ti)."
     )
-    storage_class_name: str | None = Field(
+    storage_class_name: ObjectName | None = Field(
         None, description="StorageClass; the cluster's default when left out (standard-rwx for Filestore on GKE)."
     )
     access_mode: Literal["ReadWriteMany", "ReadWriteOnce", "ReadOnlyMany", "ReadWriteOncePod"] = Field(
@@ -178,6 +219,8 @@ class DataVolume(SpecModel):
         broken: list[tuple[Location, str]] = []
         if (self.size is None) == (self.bucket is None):
             broken.append(((), "needs exactly one of size (a claim) and bucket"))
+        elif self.size is not None and quantity_value(self.size) <= 0:
+            broken.append((("size",), f"{self.size}: a claim needs a capacity above 0"))
         elif self.bucket is not None:
             for key in ("storage_class_name", "access_mode"):
                 if key in self.model_fields_set:
@@ -234,7 +277,22 @@ class Container(SpecModel):
                         f"{key!r} is not a variable name Kubernetes accepts: printable ASCII without '=' or spaces",
                     )
                 )
+        if self.name == fluxfacts.FLUX_VIEW_VOLUME:
+            broken.append((("name",), f"{self.name!r} is the init container that copies Flux in; choose another name"))
+        seen: dict[str, str] = {}
+        for volume_name, volume in sorted(self.volumes.items()):
+            other = seen.setdefault(volume.path.rstrip("/") or "/", volume_name)
+            if other != volume_name:
+                broken.append((("volumes", volume_name, "path"), f"{volume.path} is already mounted by volume {other}"))
         for key, value in self.environment.items():
+            secret_key = secret_environment_key(self.name or "", key)
+            if isinstance(value, SecretStr) and len(secret_key) > DNS_SUBDOMAIN_MAX:
+                broken.append(
+                    (
+                        ("environment", key),
+                        f"the Secret key {secret_key!r} has {len(secret_key)} characters; at most 253",
+                    )
+                )
             if isinstance(value, SecretStr) and not _SECRET_KEY.match(key):
                 broken.append(
                     (
@@ -294,6 +352,12 @@ class Toleration(SpecModel):
             broken.append((("operator",), "a toleration without a key matches every taint: it needs operator Exists"))
         if self.operator == "Exists" and self.value:
             broken.append((("value",), "operator Exists takes no value (it matches any)"))
+        for field, value, check in (("key", self.key, check_label_key), ("value", self.value, check_label_value)):
+            if value:
+                try:
+                    check(value)
+                except ValueError as error:
+                    broken.append(((field,), str(error)))
         raise_rule_errors("Toleration", broken)
         return self
 
@@ -301,10 +365,10 @@ class Toleration(SpecModel):
 class PodOptions(SpecModel):
     """Settings of every MiniCluster pod."""
 
-    node_selector: dict[str, str] = Field({}, description="Node labels the pods must match.")
+    node_selector: Labels = Field({}, description="Node labels the pods must match.")
     tolerations: list[Toleration] = Field([], description="Taints the pods tolerate.")
     labels: Labels = Field({}, description="Labels on every pod.")
-    annotations: dict[str, str] = Field({}, description="Annotations on every pod.")
+    annotations: Annotations = Field({}, description="Annotations on every pod.")
     service_account_name: DnsLabel | None = Field(None, description="Service account the pods run as.")
     run_as_user: int | None = Field(
         None, ge=0, le=2147483647, description="User ID the containers run as; the image's user when left out."
@@ -321,6 +385,16 @@ class PodOptions(SpecModel):
         description="How long a stopped pod's processes get to finish; 120 when a bucket is mounted "
         "(time to upload files still open), else Kubernetes' 30.",
     )
+
+    @model_validator(mode="after")
+    def _job_labels_left_to_the_controller(self) -> PodOptions:
+        # Batch validation refuses a pod template whose Job labels differ from the Job's own.
+        taken = [key for key in JOB_CONTROLLER_LABELS if key in self.labels]
+        raise_rule_errors(
+            "PodOptions",
+            [(("labels", key), "the Job controller sets this label to the Job's name or uid") for key in taken],
+        )
+        return self
 
     @property
     def effective_run_as_group(self) -> int | None:

@@ -13,7 +13,7 @@ from ..catalog.machines import COMPACT_PLACEMENT_MAX_NODES, MachineType, machine
 from ..catalog.prices import PoolPrice, PriceTable, PriceTableError, money, pool_price, price_table
 from ..catalog.quotas import QuotaUse, quota_uses
 from ..errors import Location, raise_rule_errors
-from .base import Labels, SpecModel, is_placeholder
+from .base import Labels, SpecModel, check_label_key, check_label_value, is_placeholder
 
 _POOL_NAME = re.compile(r"^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$")
 # A service account email: NAME@PROJECT.iam.gserviceaccount.com, or Google's own.
@@ -48,6 +48,19 @@ class Taint(SpecModel):
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] = Field(
         "NoSchedule", description="NoSchedule, PreferNoSchedule or NoExecute."
     )
+
+    @model_validator(mode="after")
+    def _kubernetes_label_syntax(self) -> Taint:
+        # A taint's key and value follow label syntax (ValidateTaint in core validation).
+        broken: list[tuple[Location, str]] = []
+        for field, value, check in (("key", self.key, check_label_key), ("value", self.value, check_label_value)):
+            if field == "key" or value:
+                try:
+                    check(value)
+                except ValueError as error:
+                    broken.append(((field,), str(error)))
+        raise_rule_errors("Taint", broken)
+        return self
 
 
 class Reservation(SpecModel):

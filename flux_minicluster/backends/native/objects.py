@@ -35,6 +35,7 @@ from typing import Any
 
 from ...broker import fluxfacts
 from ...catalog.buckets import FUSE_ANNOTATION
+from ...catalog.quantities import quantity_value
 from ...gke.placement import container_resources, node_selector, tolerations
 from ...gke.storage import bucket_volume_source
 from ...spec import Container, ExperimentSpec, MiniClusterSpec, Volume, secret_environment_key
@@ -81,7 +82,7 @@ def config_map(spec: ExperimentSpec, *, labels: dict[str, str], broker_config: s
 def _gpus(spec: ExperimentSpec) -> int:
     """The GPUs the Flux container is given (its ``nvidia.com/gpu`` limit)."""
     limit = container_resources(spec, spec.mini_cluster.flux_container).get("limits", {}).get(fluxfacts.GPU_RESOURCE, 0)
-    return int(limit)
+    return int(quantity_value(limit))
 
 
 def job_digest(job: dict[str, Any]) -> str:
