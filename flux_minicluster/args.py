@@ -89,6 +89,8 @@ class NodePool(TypedDict):
     """GKE image streaming (faster start of big images)."""
     spot: NotRequired[pulumi.Input[bool]]
     """Spot VMs: cheaper, can be preempted."""
+    scale_to_zero: NotRequired[pulumi.Input[bool]]
+    """Let GKE's cluster autoscaler remove nodes no MiniCluster pod runs on (autoscaling from 0 to nodeCount), so the pool stops billing once the instance has ended; pulumi up asks for nodeCount again."""
     reservation: NotRequired[pulumi.Input[Reservation]]
     """Reservation affinity."""
     gpu: NotRequired[pulumi.Input[Gpu]]

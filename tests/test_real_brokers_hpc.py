@@ -241,3 +241,20 @@ def test_the_launch_bench_runs_lammps_both_ways_across_every_broker() -> None:
     # Each way ran LAMMPS on 2 MPI processes (timed() refuses another count) and took time.
     assert {name: len(rows) for name, rows in results.items()} == {"flux run": 1, "mpirun": 1}
     assert all(wall > loop > 0 for rows in results.values() for wall, loop in rows)
+
+
+def test_a_deadline_ends_the_instance_s_jobs_before_kubernetes_stops_its_pods(app: Path) -> None:
+    # deadlineSeconds 40: the instance ends 20 s after the lead broker starts.
+    spec = experiment(2, deadlineSeconds=40)
+    with formed(spec, app) as box:
+        too_long = flux(spec, box, "run", "-N2", "-t", "1h", "hostname", check=False)
+        assert too_long.returncode != 0
+        assert re.search(r"job duration \(1h\) exceeds remaining instance lifetime \(\d+(\.\d+)?s\)", too_long.stderr)
+        fits = flux(spec, box, "run", "-N2", "-t", "2s", "hostname").stdout
+        assert sorted(fits.split()) == ["hpc-0", "hpc-1"]
+        # A job without a time limit runs until the instance's end, then ends with a timeout.
+        job = flux(spec, box, "submit", "-N2", "sleep", "300").stdout.strip()
+        ended = flux(spec, box, "job", "wait-event", "-t", "60", job, "clean", check=False)
+        events = flux(spec, box, "job", "eventlog", job).stdout
+        assert ended.returncode == 0, events
+        assert re.search(r"exception type=\"timeout\" .*note=\"resource allocation expired\"", events), events

@@ -31,6 +31,11 @@ def node_pool_args(pool: NodePoolSpec) -> dict[str, Any]:
         # reserved pool has no spare VM to surge into, so it upgrades in place.
         "upgrade_settings": {"strategy": "SURGE", "max_surge": max_surge, "max_unavailable": max_unavailable},
     }
+    if pool.scale_to_zero:
+        # Bounds for the whole pool, all zones together; the autoscaler only
+        # removes nodes (pods pinned by safe-to-evict) and adds them back for
+        # pending pods, up to nodeCount.
+        args["autoscaling"] = {"total_min_node_count": 0, "total_max_node_count": pool.node_count}
     if pool.cluster_project:
         args["project"] = pool.cluster_project
     if pool.compact_placement:

@@ -12,6 +12,18 @@ from typing import Any
 from ..broker import fluxfacts
 from ..spec import Container, ExperimentSpec
 
+#: Pods the cluster autoscaler never evicts to remove their node.
+SAFE_TO_EVICT_ANNOTATION = "cluster-autoscaler.kubernetes.io/safe-to-evict"
+
+
+def pod_annotations(spec: ExperimentSpec) -> dict[str, str]:
+    """The user's pod annotations, and on a pool that scales to zero the one
+    that keeps the autoscaler from moving a broker (its rank would restart)."""
+    annotations = dict(spec.mini_cluster.pod.annotations)
+    if spec.node_pool is not None and spec.node_pool.scale_to_zero:
+        annotations[SAFE_TO_EVICT_ANNOTATION] = "false"
+    return dict(sorted(annotations.items()))
+
 
 def node_selector(spec: ExperimentSpec) -> dict[str, str]:
     """The user's selector, plus the node pool's label when the stack declares one."""

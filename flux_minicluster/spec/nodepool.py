@@ -101,6 +101,11 @@ class NodePoolSpec(SpecModel):
     image_type: str = Field("COS_CONTAINERD", description="Node image.")
     image_streaming: bool = Field(False, description="GKE image streaming (faster start of big images).")
     spot: bool = Field(False, description="Spot VMs: cheaper, can be preempted.")
+    scale_to_zero: bool = Field(
+        False,
+        description="Let GKE's cluster autoscaler remove nodes no MiniCluster pod runs on (autoscaling from 0 to "
+        "nodeCount), so the pool stops billing once the instance has ended; pulumi up asks for nodeCount again.",
+    )
     reservation: Reservation | None = Field(None, description="Reservation affinity.")
     gpu: Gpu | None = Field(None, description="Accelerators on each node.")
     labels: Labels = Field({}, description="Kubernetes labels on every node.")

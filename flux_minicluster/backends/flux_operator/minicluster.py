@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...broker import fluxfacts
-from ...gke.placement import container_resources, node_selector, tolerations
+from ...gke.placement import container_resources, node_selector, pod_annotations, tolerations
 from ...spec import Container, ExperimentSpec, Volume, secret_environment_key
 
 
@@ -138,8 +138,8 @@ def _pod(spec: ExperimentSpec) -> dict[str, Any]:
         pod["tolerations"] = found
     if mc.pod.labels:
         pod["labels"] = dict(sorted(mc.pod.labels.items()))
-    if mc.pod.annotations:
-        pod["annotations"] = dict(sorted(mc.pod.annotations.items()))
+    if annotations := pod_annotations(spec):
+        pod["annotations"] = annotations
     if mc.pod.service_account_name:
         pod["serviceAccountName"] = mc.pod.service_account_name
     return pod

@@ -149,6 +149,7 @@ def entrypoint_script(mc: MiniClusterSpec, container: Container, gpus: int = 0) 
         "# The certificate as a file of this broker's user that no one else can read.",
         f"rm -f {cert}.new && (umask 077 && cat {cert_source} > {cert}.new) && mv {cert}.new {cert} || exit 1",
         *_resource_set(hosts, gpus),
+        *_expiration(mc.deadline_seconds),
         _hook("pre", commands.pre),
         f"options={shlex.quote(options)}",
         'if [ "$(cat /proc/sys/kernel/hostname)" = ' + shlex.quote(lead) + " ]; then",
@@ -180,6 +181,30 @@ def entrypoint_script(mc: MiniClusterSpec, container: Container, gpus: int = 0) 
         ]
     lines.append('exit "$status"')
     return "\n".join(line for line in lines if line) + "\n"
+
+
+def drain_seconds(deadline: int) -> int:
+    """How long before the Job's deadline the instance ends its jobs: 30 s, or
+    half of a shorter deadline, so the ``post`` hook (copying results) runs
+    before Kubernetes stops the pods."""
+    return min(30, deadline // 2)
+
+
+def _expiration(deadline: int | None) -> list[str]:
+    """Lines that give the resource set an end (``execution.expiration``): Flux
+    then refuses a job that asks for more time than is left, naming what is
+    left, and ends running jobs with a timeout exception at that time."""
+    if deadline is None:
+        return []
+    path = fluxfacts.RESOURCE_PATH
+    return [
+        f"# The instance ends {drain_seconds(deadline)} s before the Job's deadline of {deadline} s, "
+        "counted from this broker's start.",
+        f"expires=$(( $(date +%s) + {deadline - drain_seconds(deadline)} ))",
+        f'sed \'s/"expiration": 0.0/"expiration": \'"$expires"\'.0/\' {path} > {path}.new '
+        f'&& grep -q "\\"expiration\\": $expires" {path}.new && mv {path}.new {path} '
+        '|| { echo "the resource set\'s end could not be written" >&2; exit 1; }',
+    ]
 
 
 def _resource_set(hosts: str, gpus: int) -> list[str]:

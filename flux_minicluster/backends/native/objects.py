@@ -36,7 +36,7 @@ from typing import Any
 from ...broker import fluxfacts
 from ...catalog.buckets import FUSE_ANNOTATION
 from ...catalog.quantities import quantity_value
-from ...gke.placement import container_resources, node_selector, tolerations
+from ...gke.placement import container_resources, node_selector, pod_annotations, tolerations
 from ...gke.storage import bucket_volume_source
 from ...spec import Container, ExperimentSpec, MiniClusterSpec, Volume, secret_environment_key
 from .entrypoint import entrypoint_script, init_script, ready_script
@@ -139,7 +139,7 @@ def broker_job(spec: ExperimentSpec, *, labels: dict[str, str], secret_name: str
         "metadata": {"labels": {**pod_labels(labels), **dict(sorted(mc.pod.labels.items()))}},
         "spec": _pod_spec(spec, secret_name),
     }
-    annotations = dict(mc.pod.annotations)
+    annotations = pod_annotations(spec)
     if mc.buckets:
         # The driver's webhook adds the sidecar that mounts the buckets.
         annotations[FUSE_ANNOTATION] = "true"
