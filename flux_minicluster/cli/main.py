@@ -19,6 +19,7 @@ from typing import Any
 
 from ..catalog.prices import PRICES_ENV, PriceTableError, price_table
 from ..errors import SpecError
+from ..gke.streaming import streaming_warnings
 from ..stackfile.history import RevisionError, StackText, stack_text_at_revision
 from ..stackfile.lookup import STDIN, default_stack
 from ..stackfile.reader import StackFile, parse_stack, read_stack
@@ -227,7 +228,8 @@ def _render(args: argparse.Namespace) -> int:
 def _notes(stack: StackFile) -> list[str]:
     """What a reviewer should know besides the objects: settings left to set, price and quotas."""
     unset = [f"warning: {field} {message}" for field, message in sorted(stack.placeholders.items())]
-    return unset + cost_lines(stack.spec)
+    streaming = [f"warning: nodePool.imageStreaming: {line}" for line in streaming_warnings(stack.spec)]
+    return unset + streaming + cost_lines(stack.spec)
 
 
 def _default_stack() -> str:

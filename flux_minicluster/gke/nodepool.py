@@ -73,6 +73,10 @@ def _node_config(pool: NodePoolSpec) -> dict[str, Any]:
         config["workload_metadata_config"] = {"mode": "GKE_METADATA"}
     if pool.image_streaming:
         config["gcfs_config"] = {"enabled": True}
+    if pool.image_cache_disk is not None:
+        # One disk: pulumi-gcp sends only the first of the list to GKE
+        # (terraform-provider-google#19037).
+        config["secondary_boot_disks"] = [{"disk_image": pool.image_cache_disk, "mode": "CONTAINER_IMAGE_CACHE"}]
     if pool.spot:
         config["spot"] = True
     if pool.reservation is not None:
