@@ -139,6 +139,7 @@ class _ClosingPolicy(asyncio.DefaultEventLoopPolicy):
 
     def new_event_loop(self) -> asyncio.AbstractEventLoop:
         loop = super().new_event_loop()
+        loop.set_exception_handler(_unretrieved_left_out)
         self.loops.append(loop)
         return loop
 
@@ -146,6 +147,15 @@ class _ClosingPolicy(asyncio.DefaultEventLoopPolicy):
         for loop in self.loops:
             if not loop.is_running():
                 loop.close()
+
+
+def _unretrieved_left_out(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """A failed program leaves tasks and futures whose error is the one already raised; their
+    report would come from a finalizer, at any later point, and formatting its
+    traceback there can break the compiler of CPython before 3.11.8 ("AST
+    constructor recursion depth mismatch"). Every other report is kept."""
+    if not str(context.get("message", "")).endswith("exception was never retrieved"):
+        loop.default_exception_handler(context)
 
 
 def run_under_mocks(

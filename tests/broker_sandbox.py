@@ -248,12 +248,16 @@ class Sandbox:
     def _volumes(self) -> None:
         lay_out_volume(self.root / "config", self.config_map, 0o644)
         self.replace_secret(self.secret)
-        # A view image's layout whose entries point at the local flux-core.
-        view = self.root / "view-image" / "opt" / "views" / "._view" / "emulated"
+        # A view image's layout: the view's entries link into /opt/software,
+        # where the package (here the local flux-core build) is installed.
+        opt = self.root / "view-image" / "opt"
+        package = Path("linux-x86_64") / "flux-core-0.88.0-emulated"
+        (opt / "software" / package).parent.mkdir(parents=True)
+        (opt / "software" / package).symlink_to(self.flux_core)
+        view = opt / "views" / "._view" / "emulated"
         view.mkdir(parents=True)
         for entry in sorted(self.flux_core.iterdir()):
-            (view / entry.name).symlink_to(entry)
-        (self.root / "view-image" / "opt" / "software").mkdir()
+            (view / entry.name).symlink_to(Path("/opt/software") / package / entry.name)
 
     @property
     def _security(self) -> Mapping[str, int]:
@@ -303,6 +307,9 @@ class Sandbox:
             return self.root / "config"
         if name == fluxfacts.CERT_VOLUME_NAME:
             return self.root / curve
+        if "image" in volume:
+            # An image volume of the view image: its files as the image has them.
+            return self.root / "view-image"
         if "persistentVolumeClaim" in volume:
             # A claim every pod mounts (ReadWriteMany): one folder for all.
             folder = self.root / f"claim-{volume['persistentVolumeClaim']['claimName']}"
@@ -364,16 +371,21 @@ class Sandbox:
         ]
         if prefix_top in own:
             binds.append((str(self.flux_core), self.flux_core, True))
+        sub_paths: set[Path] = set()
         for mount in container.get("volumeMounts", []):
             source = self._volume_source(index, mount["name"], curve)
             if "subPath" in mount:
+                # Made when the container starts, after the init containers
+                # (which may make it first, as their own user), as the kubelet does.
                 source = source / mount["subPath"]
-                source.mkdir(exist_ok=True)
+                sub_paths.add(source)
             binds.append((mount["mountPath"], source, bool(mount.get("readOnly"))))
         binds += [(target, source, True) for target, source in sorted(mounts.items())]
         for target, source, read_only in binds:
             inside = q(str(top / target.lstrip("/")))
-            if source.is_dir():
+            if source in sub_paths:
+                lines.append(f"mkdir -p {q(str(source))} {inside}")
+            elif source.is_dir():
                 lines.append(f"mkdir -p {inside}")
             lines.append(f"mount --bind {q(str(source))} {inside}")
             if read_only:
@@ -418,15 +430,16 @@ class Sandbox:
         """
         hostname = f"{self.name}-{index}"
         log = self.root / f"rank-{index}.log"
-        (init_container,) = self.pod["initContainers"]
         (main_container,) = [c for c in self.pod["containers"] if _runs_flux(c)]
-        init = self._in_container(index, init_container, self.root / "view-image", curve)
         main = self._in_container(
             index, main_container, image or self.root / f"pod-{index}" / "image", curve, mounts or self.mounts
         )
+        inits = [
+            self._in_container(index, c, self.root / "view-image", curve) for c in self.pod.get("initContainers", [])
+        ]
         with open(log, "wb") as out:
             process = subprocess.Popen(
-                ["/bin/sh", "-c", f"{init} && exec {main}"],
+                ["/bin/sh", "-c", " && ".join([*inits, f"exec {main}"])],
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,

@@ -15,6 +15,7 @@ import signal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from broker_sandbox import Sandbox, in_pod, load_stretch, real_brokers, sandbox_for, wait_until
 
 from flux_minicluster import load_spec
@@ -188,6 +189,22 @@ def test_an_image_that_runs_as_another_user_forms_the_instance() -> None:
         copy = box.exec(1, f"stat -c '%u %a' {fluxfacts.CERT_PATH}")
         assert copy.stdout.split() == ["1000", "600"], copy
         assert wait_until(lambda: box.ready(1), 5 * load_stretch())
+
+
+@pytest.mark.parametrize("pod", [{}, {"runAsUser": 1000, "runAsGroup": 1000, "fsGroup": 2000}])
+def test_the_view_image_mounted_as_a_volume_forms_the_instance_with_nothing_copied(pod: dict[str, Any]) -> None:
+    spec = experiment(size=2, flux={"viewImageVolume": True}, pod=pod)
+    with sandbox(spec) as box:
+        assert "initContainers" not in box.pod
+        form(box, 2)
+        hosts = flux(spec, box, "run", "-N2", "hostname").split()
+        assert sorted(hosts) == [f"{NAME}-0", f"{NAME}-1"]
+        for index in range(2):
+            # The view's files resolve through /opt/software to the image volume, read-only.
+            flux_path = box.exec(index, '. /mnt/flux/flux-view.sh && readlink -f "$(command -v flux)"').stdout
+            assert flux_path.strip() == str(box.flux_core / "bin" / "flux")
+            assert box.exec(index, "ls /mnt/flux").stdout.split() == ["config", "flux-view.sh"]
+            assert box.exec(index, "touch /mnt/flux-view-image/opt/x").returncode != 0
 
 
 def test_brokers_find_each_other_whatever_the_clusters_dns_domain() -> None:

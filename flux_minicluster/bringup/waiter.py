@@ -33,8 +33,25 @@ LOG_LINES = 20
 MIN_KUBERNETES = (1, 31)
 
 
+#: Image volumes (the view mounted, not copied): the ImageVolume feature is
+#: on by default from Kubernetes 1.35 (beta in 1.33 and 1.34, off by default).
+IMAGE_VOLUME_KUBERNETES = (1, 35)
+
+
 class BringUpError(Exception):
     """The instance did not come up: one message for the user."""
+
+
+def check_image_volumes(version: str) -> None:
+    """``BringUpError`` when a cluster of ``version`` does not serve image volumes by default."""
+    found = tuple(int(part) for part in version.split(".")[:2])
+    if found < IMAGE_VOLUME_KUBERNETES:
+        least = ".".join(str(n) for n in IMAGE_VOLUME_KUBERNETES)
+        raise BringUpError(
+            f"the cluster runs Kubernetes {version}; flux.viewImageVolume needs {least} or later (image volumes "
+            "on by default) and nodes with containerd 2.1 or later: upgrade the cluster, or set "
+            "flux.viewImageVolume to false"
+        )
 
 
 def check_cluster(kubeconfig: str) -> str:

@@ -164,7 +164,7 @@ class FluxMiniCluster(pulumi.ComponentResource):
         # Nothing is created on a cluster too old for the native backend.
         checked: pulumi.Output[Any] | None = None
         if kubeconfig is not None and mc.backend == "native":
-            checked = cluster_checked(self, kubeconfig)
+            checked = cluster_checked(self, kubeconfig, image_volumes=mc.flux.view_image_volume)
         for obj in objects:
             rules = LIFECYCLE[obj.role]
             related: Any = [r for role in rules.depends_on for r in by_role.get(role, [])]

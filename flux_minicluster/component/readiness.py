@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 
 from ..bringup.verdict import Expectation
-from ..bringup.waiter import BringUpError, WaitRequest, check_cluster, wait_for_instance
+from ..bringup.waiter import BringUpError, WaitRequest, check_cluster, check_image_volumes, wait_for_instance
 
 if TYPE_CHECKING:
     from ..spec import MiniClusterSpec
@@ -69,14 +69,23 @@ def _in_background(owner: pulumi.Resource, work: Callable[[], str]) -> Any:
     return loop.run_in_executor(None, run)
 
 
-def cluster_checked(owner: pulumi.Resource, kubeconfig: pulumi.Input[str]) -> pulumi.Output[str]:
-    """The cluster's Kubernetes version, once checked (not during a preview)."""
+def cluster_checked(
+    owner: pulumi.Resource, kubeconfig: pulumi.Input[str], *, image_volumes: bool = False
+) -> pulumi.Output[str]:
+    """The cluster's Kubernetes version, once checked (not during a preview);
+    ``image_volumes``: the pods mount the view image as a volume."""
     watcher = _watcher
+
+    def checked(text: str) -> str:
+        version = watcher.check(text)
+        if image_volumes:
+            check_image_volumes(version)
+        return version
 
     def check(text: str) -> Any:
         if pulumi.runtime.is_dry_run():
             return "preview: not checked"
-        return _in_background(owner, lambda: watcher.check(text))
+        return _in_background(owner, lambda: checked(text))
 
     return pulumi.Output.from_input(kubeconfig).apply(check)
 

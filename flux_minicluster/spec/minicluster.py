@@ -313,6 +313,11 @@ class FluxOptions(SpecModel):
     """How the Flux instance is configured."""
 
     view_image: ImageReference = Field(fluxfacts.DEFAULT_FLUX_VIEW_IMAGE, description="Image that provides Flux.")
+    view_image_volume: bool = Field(
+        False,
+        description="Mount the view image read-only as an image volume instead of copying Flux out of it in an "
+        "init container (native backend; Kubernetes 1.35 or later, nodes with containerd 2.1 or later).",
+    )
     connect_timeout: str = Field("5s", description="tbon.connect_timeout of each broker.")
     log_level: int = Field(6, ge=0, le=7, description="Broker log level (syslog levels).")
     option_flags: str | None = Field(None, description="Extra flags for flux submit.")
@@ -512,6 +517,13 @@ class MiniClusterSpec(SpecModel):
                             "set it with backend: native",
                         )
                     )
+            if self.flux.view_image_volume:
+                broken.append(
+                    (
+                        ("flux", "viewImageVolume"),
+                        "the Flux Operator copies the view itself; set it with backend: native",
+                    )
+                )
         broken += self._container_rules()
         broken += self._data_volume_rules()
         if self.flux.broker_config is not None:

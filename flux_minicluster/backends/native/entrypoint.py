@@ -120,22 +120,36 @@ def entrypoint_script(mc: MiniClusterSpec, container: Container, gpus: int = 0) 
     cert_source = f"{fluxfacts.CERT_MOUNT_DIR}/{fluxfacts.CERT_SECRET_KEY}"
     software = fluxfacts.VIEW_IMAGE_SOFTWARE
     program = lead_program(mc, container)
+    if mc.flux.view_image_volume:
+        # The view image itself, read-only: its view folder, and the software its files link to.
+        image = fluxfacts.FLUX_VIEW_IMAGE_MOUNT
+        find_view = [
+            f"for view in {image}{fluxfacts.VIEW_IMAGE_VIEWS}/*; do break; done",
+            f'[ -d "$view" ] || {{ echo "the view image mounted at {image} has no Flux view" >&2; exit 1; }}',
+        ]
+        view_software = f"{image}{software}"
+        source = "image volume's software"
+    else:
+        find_view = [f"view={fluxfacts.FLUX_VIEW_ROOT}"]
+        view_software = fluxfacts.FLUX_SOFTWARE_ROOT
+        source = "init container's copy"
     lines = [
         _SHEBANG.rstrip("\n"),
         f"# One Flux broker of MiniCluster {mc.name}; rank 0 ({lead}) leads the instance.",
         "set -u",
         _hook("init", commands.init),
-        f"view={fluxfacts.FLUX_VIEW_ROOT}",
-        "# The view's files link into /opt/software: link the init container's copy there.",
+        *find_view,
+        f"# The view's files link into {software}: link the {source} there.",
         LINK_TREE,
-        f"if [ {software} -ef {fluxfacts.FLUX_SOFTWARE_ROOT} ] || [ ! -d {fluxfacts.FLUX_SOFTWARE_ROOT} ]; then :",
-        f"elif [ ! -e {software} ] && ln -s {fluxfacts.FLUX_SOFTWARE_ROOT} {software} 2>/dev/null; then :",
-        f"elif [ -d {software} ] && [ -w {software} ]; then link_tree {fluxfacts.FLUX_SOFTWARE_ROOT} {software} || exit 1",
+        f"if [ {software} -ef {view_software} ] || [ ! -d {view_software} ]; then :",
+        f"elif [ ! -e {software} ] && ln -s {view_software} {software} 2>/dev/null; then :",
+        f"elif [ -d {software} ] && [ -w {software} ]; then link_tree {view_software} {software} || exit 1",
         f'else echo "{software} cannot take the Flux view: it is not writable by $(id -u)" >&2; exit 1; fi',
         'export PATH="$PATH:$view/bin"',
         'for site in "$view"/lib/python3*/site-packages; do',
         '    if [ -d "$site" ]; then export PYTHONPATH="${PYTHONPATH:+$PYTHONPATH:}$site"; fi',
         "done",
+        *(_runs_from_image_volume() if mc.flux.view_image_volume else []),
         'if [ "${HOME:-/}" = / ]; then export HOME=/tmp; fi',
         'export FLUX_RC_EXTRA="$view/etc/flux/rc1.d"',
         "# The environment for kubectl exec sessions: Flux on PATH, the instance's socket.",
@@ -181,6 +195,15 @@ def entrypoint_script(mc: MiniClusterSpec, container: Container, gpus: int = 0) 
         ]
     lines.append('exit "$status"')
     return "\n".join(line for line in lines if line) + "\n"
+
+
+def _runs_from_image_volume() -> list[str]:
+    """Kubernetes' API says image volumes are mounted noexec; where a node does so,
+    say it at once rather than let the broker fail to start."""
+    return [
+        'flux version >/dev/null 2>&1 || { echo "flux from the view image volume does not run here '
+        '(mounted noexec, or without its libraries): set flux.viewImageVolume to false" >&2; exit 1; }',
+    ]
 
 
 def drain_seconds(deadline: int) -> int:

@@ -278,16 +278,35 @@ def _pod_spec(spec: ExperimentSpec, secret_name: str) -> dict[str, Any]:
     if found:
         pod["tolerations"] = found
     pod["affinity"] = _one_broker_per_node(spec)
-    pod["initContainers"] = [
-        {
-            "name": "flux-view",
-            "image": mc.flux.view_image,
-            "command": ["/bin/sh", f"{fluxfacts.NATIVE_CONFIG_MOUNT}/{fluxfacts.INIT_SCRIPT_KEY}"],
-            "volumeMounts": [view_mount, config_mount],
-        }
-    ]
     flux_mounts: list[dict[str, Any]] = [view_mount, config_mount]
-    if mc.pod.run_as_user is not None:
+    view_volumes: list[dict[str, Any]] = [{"name": fluxfacts.FLUX_VIEW_VOLUME, "emptyDir": {}}]
+    if mc.flux.view_image_volume:
+        # No init container: the view image is a read-only volume, copied nowhere.
+        image_volume = fluxfacts.FLUX_VIEW_IMAGE_VOLUME
+        view_volumes.append(
+            {"name": image_volume, "image": {"reference": mc.flux.view_image, "pullPolicy": "IfNotPresent"}}
+        )
+        flux_mounts.append({"name": image_volume, "mountPath": fluxfacts.FLUX_VIEW_IMAGE_MOUNT, "readOnly": True})
+        if mc.pod.run_as_user is not None:
+            # As for a copy below: mounted where the view's files point.
+            flux_mounts.append(
+                {
+                    "name": image_volume,
+                    "mountPath": fluxfacts.VIEW_IMAGE_SOFTWARE,
+                    "subPath": fluxfacts.VIEW_IMAGE_SOFTWARE.lstrip("/"),
+                    "readOnly": True,
+                }
+            )
+    else:
+        pod["initContainers"] = [
+            {
+                "name": "flux-view",
+                "image": mc.flux.view_image,
+                "command": ["/bin/sh", f"{fluxfacts.NATIVE_CONFIG_MOUNT}/{fluxfacts.INIT_SCRIPT_KEY}"],
+                "volumeMounts": [view_mount, config_mount],
+            }
+        ]
+    if mc.pod.run_as_user is not None and not mc.flux.view_image_volume:
         # A user other than root may not write to the image's /opt: the view's
         # software is mounted where its files point instead of linked there.
         flux_mounts.append(
@@ -299,7 +318,7 @@ def _pod_spec(spec: ExperimentSpec, secret_name: str) -> dict[str, Any]:
         )
     pod["containers"] = [_container(spec, c, flux_mounts) for c in mc.containers]
     pod["volumes"] = [
-        {"name": fluxfacts.FLUX_VIEW_VOLUME, "emptyDir": {}},
+        *view_volumes,
         {"name": fluxfacts.NATIVE_CONFIG_VOLUME, "configMap": {"name": config_map_name(spec)}},
         {
             "name": fluxfacts.CERT_VOLUME_NAME,
