@@ -204,6 +204,8 @@ class FluxOptions(TypedDict):
 
     view_image: NotRequired[pulumi.Input[str]]
     """Image that provides Flux."""
+    view_copy: NotRequired[pulumi.Input[str]]
+    """What the init container copies of the view image's software tree: runtime leaves out headers, static libraries, manuals and Python's test suite; all copies everything (to build against Flux's libraries in the broker container)."""
     view_image_volume: NotRequired[pulumi.Input[bool]]
     """Mount the view image read-only as an image volume instead of copying Flux out of it in an init container (native backend; Kubernetes 1.35 or later, nodes with containerd 2.1 or later)."""
     connect_timeout: NotRequired[pulumi.Input[str]]

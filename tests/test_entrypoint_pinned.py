@@ -53,8 +53,8 @@ def _with_command(**container: Any) -> MiniClusterSpec:
     return _mc(containers=[{"image": "app:1", "command": "lmp -in in.lj", **container}])
 
 
-def test_init_script_copies_the_view_and_its_software_tree() -> None:
-    assert init_script() == (
+def test_init_script_copies_everything_when_asked() -> None:
+    assert init_script("all") == (
         "#!/bin/sh\n"
         "# Runs in the view image: copy its Flux install (a spack view whose files link\n"
         "# into /opt/software) into the volume the broker container mounts.\n"

@@ -191,6 +191,22 @@ def test_an_image_that_runs_as_another_user_forms_the_instance() -> None:
         assert wait_until(lambda: box.ready(1), 5 * load_stretch())
 
 
+@pytest.mark.parametrize(("copy", "copied"), [("runtime", ["bin/tool", "lib/libtool.so"]), ("all", None)])
+def test_the_init_container_copies_what_a_broker_reads_of_the_view(copy: str, copied: list[str] | None) -> None:
+    spec = experiment(size=2, flux={"viewCopy": copy})
+    with sandbox(spec) as box:
+        # A package of the view image's software tree, with what only a build would read.
+        package = box.root / "view-image" / "opt" / "software" / "linux-x86_64" / "tool-1.0"
+        files = ["bin/tool", "include/tool.h", "lib/libtool.a", "lib/libtool.so", "share/man/man1/tool.1"]
+        for name in files:
+            (package / name).parent.mkdir(parents=True, exist_ok=True)
+            (package / name).write_text(name)
+        form(box, 2)
+        listing = box.exec(1, "cd /opt/software/linux-x86_64/tool-1.0 && find . -type f | sort").stdout
+        assert [line.removeprefix("./") for line in listing.split()] == (copied or files)
+        assert sorted(flux(spec, box, "run", "-N2", "hostname").split()) == [f"{NAME}-0", f"{NAME}-1"]
+
+
 @pytest.mark.parametrize("pod", [{}, {"runAsUser": 1000, "runAsGroup": 1000, "fsGroup": 2000}])
 def test_the_view_image_mounted_as_a_volume_forms_the_instance_with_nothing_copied(pod: dict[str, Any]) -> None:
     spec = experiment(size=2, flux={"viewImageVolume": True}, pod=pod)

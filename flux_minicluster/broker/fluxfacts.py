@@ -27,6 +27,18 @@ DEFAULT_FLUX_VIEW_IMAGE = "ghcr.io/converged-computing/flux-view-ubuntu:tag-nobl
 #: whose files link into ``/opt/software``.
 VIEW_IMAGE_VIEWS = "/opt/views/._view"
 VIEW_IMAGE_SOFTWARE = "/opt/software"
+#: What a broker never reads of the view's software tree (tar patterns, at any
+#: depth): headers, static libraries, manuals and Python's own test suite.
+#: In a spack-built view, Boost's headers alone are about 150 MB.
+VIEW_BUILD_ONLY = (
+    "include",
+    "*.a",
+    "share/man",
+    "share/doc",
+    "share/info",
+    "lib/python3.[0-9]/test",
+    "lib/python3.[0-9][0-9]/test",
+)
 
 #: The DNS domain of most clusters; only exported names use it.
 DEFAULT_CLUSTER_DOMAIN = "cluster.local"

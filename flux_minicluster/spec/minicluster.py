@@ -313,6 +313,12 @@ class FluxOptions(SpecModel):
     """How the Flux instance is configured."""
 
     view_image: ImageReference = Field(fluxfacts.DEFAULT_FLUX_VIEW_IMAGE, description="Image that provides Flux.")
+    view_copy: Literal["runtime", "all"] = Field(
+        "runtime",
+        description="What the init container copies of the view image's software tree: runtime leaves out "
+        "headers, static libraries, manuals and Python's test suite; all copies everything (to build against "
+        "Flux's libraries in the broker container).",
+    )
     view_image_volume: bool = Field(
         False,
         description="Mount the view image read-only as an image volume instead of copying Flux out of it in an "

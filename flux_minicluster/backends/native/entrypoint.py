@@ -27,18 +27,29 @@ from ...spec import Container, MiniClusterSpec
 _SHEBANG = "#!/bin/sh\n"
 
 
-def init_script() -> str:
-    """Copy the view image's Flux install into the shared volume."""
+def init_script(copy: str = "runtime") -> str:
+    """Copy the view image's Flux install into the shared volume: its view (a
+    tree of links) and the software tree they point into; ``runtime`` leaves
+    out what a broker never reads (``VIEW_BUILD_ONLY``), ``all`` copies everything."""
+    software = fluxfacts.VIEW_IMAGE_SOFTWARE
+    target = fluxfacts.FLUX_SOFTWARE_ROOT
+    if copy == "runtime":
+        excludes = " ".join(f"--exclude={shlex.quote(pattern)}" for pattern in fluxfacts.VIEW_BUILD_ONLY)
+        copy_software = (
+            "if command -v tar >/dev/null 2>&1; then\n"
+            f"    (cd {software} && tar -cf - {excludes} .) | tar -xf - -C {target}\n"
+            f"else cp -R {software}/. {target}/; fi\n"
+        )
+    else:
+        copy_software = f"cp -R {software}/. {target}/\n"
     return (
         _SHEBANG + "# Runs in the view image: copy its Flux install (a spack view whose files link\n"
-        "# into /opt/software) into the volume the broker container mounts.\n"
+        f"# into {software}) into the volume the broker container mounts.\n"
         "set -eu\n"
         f"views={shlex.quote(fluxfacts.VIEW_IMAGE_VIEWS)}\n"
         'view="$(ls "$views" | head -n 1)"\n'
-        f"mkdir -p {fluxfacts.FLUX_VIEW_ROOT} {fluxfacts.FLUX_SOFTWARE_ROOT}\n"
-        f'cp -R "$views/$view/." {fluxfacts.FLUX_VIEW_ROOT}/\n'
-        f"cp -R {fluxfacts.VIEW_IMAGE_SOFTWARE}/. {fluxfacts.FLUX_SOFTWARE_ROOT}/\n"
-        'echo "flux view $view copied"\n'
+        f"mkdir -p {fluxfacts.FLUX_VIEW_ROOT} {target}\n"
+        f'cp -R "$views/$view/." {fluxfacts.FLUX_VIEW_ROOT}/\n' + copy_software + 'echo "flux view $view copied"\n'
     )
 
 

@@ -72,7 +72,7 @@ def config_map(spec: ExperimentSpec, *, labels: dict[str, str], broker_config: s
         "data": {
             fluxfacts.BROKER_CONFIG_KEY: broker_config,
             fluxfacts.ENTRYPOINT_KEY: entrypoint_script(mc, mc.flux_container, gpus=_gpus(spec)),
-            fluxfacts.INIT_SCRIPT_KEY: init_script(),
+            fluxfacts.INIT_SCRIPT_KEY: init_script(spec.mini_cluster.flux.view_copy),
             fluxfacts.READY_SCRIPT_KEY: ready_script(),
             fluxfacts.INSTANCE_KEY: instance,
         },
