@@ -1,6 +1,7 @@
 """One measurement in a fresh process; prints one JSON object.
 
     python bench/measure.py stack stacks/Pulumi.lammps-cpu.yaml
+    python bench/measure.py stack-unfrozen stacks/Pulumi.lammps-cpu.yaml
     python bench/measure.py handwritten
     python bench/measure.py sweep 64
     python bench/measure.py import flux_minicluster.spec
@@ -27,6 +28,12 @@ def evaluate(kind: str, argument: str | None) -> dict[str, Any]:
 
     config: dict[str, Any] = {}
     start = time.perf_counter()
+    if kind == "stack-unfrozen":
+        # The stack program without its gc.freeze() lever.
+        import gc
+
+        gc.freeze = lambda: None
+        kind = "stack"
     if kind == "stack":
         from flux_minicluster.component.program import run as program
         from flux_minicluster.testing import stack_settings
