@@ -49,3 +49,19 @@ def stack_files() -> list[Path]:
 def crd_schema() -> dict[str, Any]:
     """The MiniCluster schema of the CRD the package installs (its vendored manifest)."""
     return minicluster_crd_schema()
+
+
+@pytest.fixture
+def created_types(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The type token of every resource the mock engine is asked to create, in order."""
+    from flux_minicluster.testing import RecordingMocks
+
+    created: list[str] = []
+    new_resource = RecordingMocks.new_resource
+
+    def recording(self: RecordingMocks, args: Any) -> Any:
+        created.append(args.typ)
+        return new_resource(self, args)
+
+    monkeypatch.setattr(RecordingMocks, "new_resource", recording)
+    return created

@@ -445,27 +445,18 @@ def test_a_preview_waits_for_nothing() -> None:
     assert mocks.waits == [] and mocks.by_type(JOB)
 
 
-def test_nothing_is_created_on_a_cluster_too_old_for_the_native_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_nothing_is_created_on_a_cluster_too_old_for_the_native_backend(created_types: list[str]) -> None:
     from flux_minicluster.bringup.waiter import BringUpError
-    from flux_minicluster.testing import RecordingMocks
 
     def too_old(kubeconfig: str) -> str:
         raise BringUpError(
             "the cluster runs Kubernetes 1.28 (v1.28.9-gke.1000); the native backend needs 1.31 or later"
         )
 
-    created: list[str] = []
-    new_resource = RecordingMocks.new_resource
-
-    def recording(self: RecordingMocks, args: Any) -> Any:
-        created.append(args.typ)
-        return new_resource(self, args)
-
-    monkeypatch.setattr(RecordingMocks, "new_resource", recording)
     with pytest.raises(pulumi.RunError, match=r"Kubernetes 1\.28 .* needs 1\.31 or later"):
         run_under_mocks(lambda: FluxMiniCluster("lammps", CPU_CONFIG).lead_broker_host, checker=too_old)
     # The node pool and the provider, yes; nothing in the cluster.
-    assert created and not [t for t in created if t.startswith("kubernetes:")]
+    assert created_types and not [t for t in created_types if t.startswith("kubernetes:")]
 
 
 def test_the_cluster_is_checked_before_the_namespace_is_created() -> None:

@@ -13,7 +13,7 @@ from conftest import CPU_CONFIG
 
 from flux_minicluster import FluxMiniCluster, SpecError, load_spec
 from flux_minicluster.kubernetes_objects import kubernetes_objects
-from flux_minicluster.testing import RecordingMocks, run_under_mocks
+from flux_minicluster.testing import run_under_mocks
 
 VIEW = "us-docker.pkg.dev/lab/hpc/flux-view:noble"
 
@@ -71,24 +71,15 @@ def test_the_operator_backend_refuses_it() -> None:
 
 @pytest.mark.parametrize(("version", "refused"), [("1.34", True), ("1.35", False), ("1.36", False)])
 def test_pulumi_up_refuses_a_cluster_without_image_volumes_before_creating_anything_in_it(
-    monkeypatch: pytest.MonkeyPatch, version: str, refused: bool
+    created_types: list[str], version: str, refused: bool
 ) -> None:
-    created: list[str] = []
-    new_resource = RecordingMocks.new_resource
-
-    def recording(self: RecordingMocks, args: Any) -> Any:
-        created.append(args.typ)
-        return new_resource(self, args)
-
-    monkeypatch.setattr(RecordingMocks, "new_resource", recording)
-
     def program() -> Any:
         return FluxMiniCluster("lammps", config()).lead_broker_host
 
     if refused:
         with pytest.raises(pulumi.RunError, match=rf"Kubernetes {version}; flux\.viewImageVolume needs 1\.35"):
             run_under_mocks(program, checker=lambda _: version)
-        assert created and not [t for t in created if t.startswith("kubernetes:")]
+        assert created_types and not [t for t in created_types if t.startswith("kubernetes:")]
     else:
         run_under_mocks(program, checker=lambda _: version)
-        assert [t for t in created if t == "kubernetes:batch/v1:Job"]
+        assert [t for t in created_types if t == "kubernetes:batch/v1:Job"]

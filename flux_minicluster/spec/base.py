@@ -170,6 +170,20 @@ def check_object_name(value: str) -> str:
     return value
 
 
+def label_syntax_problems(key: str, value: str, *, key_required: bool) -> list[tuple[tuple[str], str]]:
+    """What Kubernetes refuses in a key and value written with label syntax
+    (a toleration's, a taint's); an empty value, and an empty key unless
+    ``key_required``, are left to the caller's rules."""
+    problems: list[tuple[tuple[str], str]] = []
+    for field, text, check in (("key", key, check_label_key), ("value", value, check_label_value)):
+        if text or (field == "key" and key_required):
+            try:
+                check(text)
+            except ValueError as error:
+                problems.append(((field,), str(error)))
+    return problems
+
+
 def check_labels(labels: dict[str, str]) -> dict[str, str]:
     for key, value in labels.items():
         check_label_key(key)

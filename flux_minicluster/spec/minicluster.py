@@ -24,9 +24,8 @@ from .base import (
     Quantity,
     SpecModel,
     check_dns_label,
-    check_label_key,
-    check_label_value,
     check_quantity,
+    label_syntax_problems,
 )
 
 #: The most pods an Indexed Job runs: Kubernetes refuses more completions or
@@ -363,12 +362,7 @@ class Toleration(SpecModel):
             broken.append((("operator",), "a toleration without a key matches every taint: it needs operator Exists"))
         if self.operator == "Exists" and self.value:
             broken.append((("value",), "operator Exists takes no value (it matches any)"))
-        for field, value, check in (("key", self.key, check_label_key), ("value", self.value, check_label_value)):
-            if value:
-                try:
-                    check(value)
-                except ValueError as error:
-                    broken.append(((field,), str(error)))
+        broken += label_syntax_problems(self.key or "", self.value or "", key_required=False)
         raise_rule_errors("Toleration", broken)
         return self
 

@@ -13,7 +13,7 @@ from ..catalog.machines import COMPACT_PLACEMENT_MAX_NODES, MachineType, machine
 from ..catalog.prices import PoolPrice, PriceTable, PriceTableError, money, pool_price, price_table
 from ..catalog.quotas import QuotaUse, quota_uses
 from ..errors import Location, raise_rule_errors
-from .base import Labels, SpecModel, check_label_key, check_label_value, is_placeholder
+from .base import Labels, SpecModel, is_placeholder, label_syntax_problems
 
 #: A Compute Engine image by path: in the pool's project, or another's.
 _DISK_IMAGE = re.compile(r"^(projects/[a-z][-a-z0-9]{4,28}[a-z0-9]/)?global/images/[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
@@ -55,12 +55,7 @@ class Taint(SpecModel):
     def _kubernetes_label_syntax(self) -> Taint:
         # A taint's key and value follow label syntax (ValidateTaint in core validation).
         broken: list[tuple[Location, str]] = []
-        for field, value, check in (("key", self.key, check_label_key), ("value", self.value, check_label_value)):
-            if field == "key" or value:
-                try:
-                    check(value)
-                except ValueError as error:
-                    broken.append(((field,), str(error)))
+        broken += label_syntax_problems(self.key, self.value, key_required=True)
         raise_rule_errors("Taint", broken)
         return self
 
